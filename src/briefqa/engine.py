@@ -1,0 +1,132 @@
+"""The assistant: a loaded index, the retriever and the answerer, asked many times."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from briefqa.answer import Weights, extract
+from briefqa.embeddings import Embedder
+from briefqa.errors import InputTooLarge, InvalidInput
+from briefqa.index import StoredIndex
+from briefqa.retrieval import HybridRetriever, expand_query
+from briefqa.settings import Settings
+from briefqa.types import Answer, Citation, FootnoteRef, RankedPassage, Source, Timings
+
+log = logging.getLogger(__name__)
+
+ABSTAIN_TEXT = "The briefing does not cover this question."
+
+
+def validate_question(question: str, settings: Settings) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidInput("The question is empty; ask something about the briefing.")
+    q = " ".join(question.split())
+    if len(q) > settings.max_question_chars:
+        raise InputTooLarge(
+            f"The question is {len(q)} characters long; the limit is {settings.max_question_chars} "
+            "(BRIEFQA_MAX_QUESTION_CHARS)."
+        )
+    return q
+
+
+class Assistant:
+    def __init__(self, settings: Settings, weights: Weights | None = None) -> None:
+        self.settings = settings
+        self.index = StoredIndex(settings)
+        self.embedder = Embedder(settings.model_path)
+        self.retriever = HybridRetriever(self.index, settings)
+        self.weights = weights or Weights()
+        self.sources: dict[tuple[str, int], Source] = {
+            (s.document, s.number): s for s in self.index.state.sources
+        }
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        return self.index.state.identity
+
+    def footnote_refs(self, document: str, numbers: list[int]) -> list[FootnoteRef]:
+        out = []
+        for n in numbers:
+            src = self.sources.get((document, n))
+            if src is not None:
+                out.append(FootnoteRef(number=n, text=src.text, urls=src.urls, consulted=src.consulted))
+            else:
+                out.append(FootnoteRef(number=n, text="", urls=[]))
+        return out
+
+    def ask(self, question: str, k: int | None = None, searched: str | None = None) -> Answer:
+        """Answer one question; ``searched`` is the standalone form to retrieve with, if different."""
+        t0 = time.perf_counter()
+        q = validate_question(question, self.settings)
+        query = expand_query(searched or q, self.retriever.acronyms)
+        top_k = k or self.settings.top_k
+        q_vec = self.embedder.embed_query(query)
+        hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages))
+        t1 = time.perf_counter()
+        ex = extract(
+            query,
+            q_vec,
+            hits,
+            self.index.by_passage,
+            self.index.sentences,
+            self.index.sentence_vecs,
+            self.retriever.idf,
+            self.settings.answer_passages,
+            self.settings.answer_sentences,
+            self.weights,
+        )
+        abstained = not ex.chosen or ex.confidence < self.settings.abstain_threshold
+        citations: list[Citation] = []
+        parts: list[str] = []
+        if not abstained:
+            numbers: dict[str, int] = {}
+            for c in ex.chosen:
+                pid = c.sentence.passage_id
+                if pid not in numbers:
+                    numbers[pid] = len(numbers) + 1
+                    p = self.index.passages[pid]
+                    citations.append(
+                        Citation(
+                            n=numbers[pid],
+                            text=p.text,
+                            document=p.document,
+                            title=p.title,
+                            section=p.section,
+                            section_title=p.full_title,
+                            page=p.page,
+                            url=p.url,
+                            footnotes=self.footnote_refs(p.document, p.footnotes),
+                            passage_id=pid,
+                        )
+                    )
+                citations[numbers[pid] - 1].sentences.append(c.sentence.text)
+                parts.append(f"{c.sentence.text} [{numbers[pid]}]")
+        passages = [
+            RankedPassage(
+                rank=r + 1,
+                text=self.index.passages[h.id].text,
+                score=round(h.score, 6),
+                document=self.index.passages[h.id].document,
+                section=self.index.passages[h.id].section,
+                section_title=self.index.passages[h.id].full_title,
+                id=h.id,
+            )
+            for r, h in enumerate(hits[:top_k])
+        ]
+        t2 = time.perf_counter()
+        return Answer(
+            question=q,
+            answer=" ".join(parts) if parts else ABSTAIN_TEXT,
+            abstained=abstained,
+            citations=citations,
+            passages=passages,
+            timings_ms=Timings(
+                retrieve=round((t1 - t0) * 1000, 2), answer=round((t2 - t1) * 1000, 2), total=round((t2 - t0) * 1000, 2)
+            ),
+            searched=searched or q,
+            index=self.identity,
+            confidence=round(ex.confidence, 4),
+        )

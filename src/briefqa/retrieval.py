@@ -1,0 +1,100 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 (bm25s), fused by weighted reciprocal rank.
+
+Acronyms the corpus defines ("Korea Industrial Complex Corp. (KICOX)") are
+expanded in the query both ways, so either form finds the passage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from briefqa.index import StoredIndex
+from briefqa.settings import Settings
+
+ACRONYM_RE = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+MINOR = {"of", "and", "for", "the", "&", "on", "in", "to"}
+_stemmer = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
+
+
+def find_acronyms(texts: list[str]) -> dict[str, str]:
+    """ACRONYM -> long form, from "Long Form (ACRO)" definitions in the corpus."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for m in ACRONYM_RE.finditer(text):
+            acro = m.group(1)
+            caps = [c for c in acro if c.isupper()]
+            if len(caps) < 2:
+                continue
+            words = text[: m.start()].split()[-(len(acro) + 5) :]
+            for k in range(min(len(caps) - 1, len(words)), len(words) + 1):
+                w = words[-k]
+                if w[:1].lower() == acro[0].lower() and w[:1].isupper():
+                    long = " ".join(words[-k:]).strip(" ,;:–-")
+                    if acro not in found and len(long) > len(acro):
+                        found[acro] = long
+                    break
+    return found
+
+
+def expand_query(question: str, acronyms: dict[str, str]) -> str:
+    extra: list[str] = []
+    low = question.lower()
+    for acro, long in acronyms.items():
+        if re.search(rf"\b{re.escape(acro)}\b", question):
+            extra.append(long)
+        elif long.lower() in low:
+            extra.append(acro)
+    return f"{question} ({'; '.join(extra)})" if extra else question
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float  # fused score
+    dense: float  # cosine similarity, 0 when not among dense candidates
+    bm25: float
+
+
+class HybridRetriever:
+    def __init__(self, index: StoredIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.ids = index.order
+        texts = [f"{index.passages[i].heading}\n{index.passages[i].text}" for i in self.ids]
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(tokenize(texts), show_progress=False)
+        self.acronyms = find_acronyms([index.passages[i].text for i in self.ids])
+        # Inverse document frequency of each stemmed term, for answer scoring.
+        n = len(texts)
+        df: dict[str, int] = {}
+        for toks in tokenize(texts):
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        self.idf = {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
+
+    def search(self, query: str, query_vec: np.ndarray, k: int) -> list[Hit]:
+        s = self.settings
+        n = min(s.candidates, len(self.ids))
+        dense = self.index.dense(query_vec, n)
+        q_tokens = tokenize([query])[0]
+        bm: list[tuple[str, float]] = []
+        if q_tokens:
+            docs, scores = self.bm25.retrieve([q_tokens], k=n, show_progress=False, n_threads=1)
+            bm = [(self.ids[int(d)], float(sc)) for d, sc in zip(docs[0], scores[0]) if sc > 0]
+        fused: dict[str, float] = {}
+        for rank, (pid, _) in enumerate(dense):
+            fused[pid] = fused.get(pid, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
+        for rank, (pid, _) in enumerate(bm):
+            fused[pid] = fused.get(pid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
+        dmap, bmap = dict(dense), dict(bm)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        return [Hit(pid, sc, dmap.get(pid, 0.0), bmap.get(pid, 0.0)) for pid, sc in ranked]

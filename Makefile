@@ -1,0 +1,45 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test install index lint eval bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first: the pinned version takes the local CPU wheel instead of gigabytes of CUDA packages.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/briefqa ingest
+
+run: index
+	$(BIN)/python app.py
+
+lint: install
+	$(BIN)/ruff check src tests app.py
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest -q
+
+eval: index
+	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
+
+bench: index
+	$(BIN)/briefqa bench --out reports/bench
+
+clean:
+	rm -rf $(VENV) index/chroma index/state-*.json reports

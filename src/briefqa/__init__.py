@@ -10,10 +10,13 @@ from briefqa.settings import Settings, configure_offline
 from briefqa.types import Answer
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from briefqa.engine import Assistant
+    from briefqa.generate import StreamEvent
     from briefqa.index import IngestReport, Progress
 
-__all__ = ["Answer", "BriefqaError", "Settings", "ask", "assistant", "ingest"]
+__all__ = ["Answer", "BriefqaError", "Settings", "ask", "assistant", "ingest", "stream"]
 
 _assistants: dict[str, Assistant] = {}
 _lock = threading.Lock()
@@ -32,9 +35,27 @@ def assistant(settings: Settings | None = None) -> Assistant:
         return _assistants[key]
 
 
-def ask(question: str, settings: Settings | None = None, k: int | None = None) -> Answer:
-    """Answer one question from the index (built by ``ingest``)."""
-    return assistant(settings).ask(question, k=k)
+def ask(question: str, settings: Settings | None = None, k: int | None = None, llm: str | None = None) -> Answer:
+    """Answer one question from the index (built by ``ingest``); ``llm`` overrides BRIEFQA_LLM (e.g. 'none')."""
+    from briefqa.llm import get_llm
+
+    settings = settings or Settings()
+    return assistant(settings).ask(question, k=k, llm=get_llm(settings, llm))
+
+
+def stream(
+    question: str, settings: Settings | None = None, k: int | None = None, llm: str | None = None
+) -> Iterator[StreamEvent]:
+    """Draft text as the LLM writes it, then the checked Answer (last event); one event without an LLM."""
+    from briefqa.generate import StreamEvent, stream_answer
+    from briefqa.llm import get_llm
+
+    settings = settings or Settings()
+    model = get_llm(settings, llm)
+    if model is None:
+        yield StreamEvent("answer", answer=assistant(settings).ask(question, k=k))
+        return
+    yield from stream_answer(assistant(settings), question, model, k=k)
 
 
 def ingest(settings: Settings | None = None, progress: Progress | None = None, force: bool = False) -> IngestReport:

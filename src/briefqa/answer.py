@@ -32,6 +32,58 @@ class Weights:
     runner_up: float = 0.90  # a second sentence joins when its score is this close to the best
     conf_sem: float = 0.55
     conf_lex: float = 0.45
+    rerank_prior: float = 0.15
+
+
+def score_sentences(
+    question: str,
+    q_vec: np.ndarray,
+    cand: list[tuple[int, int]],
+    sentences: list[SentenceRecord],
+    sentence_vecs: np.ndarray,
+    idf: dict[str, float],
+    w: Weights,
+) -> list[tuple[float, float, float, int, int]]:
+    """(score, cosine, lexical share, sentence index, passage rank) for each candidate."""
+    q_terms = set(tokenize([question])[0])
+    max_idf = max(idf.values()) if idf else 1.0
+    q_weight = {t: idf.get(t, max_idf) for t in q_terms}
+    total = sum(q_weight.values()) or 1.0
+    idx = np.array([k for k, _ in cand])
+    sem = sentence_vecs[idx] @ q_vec
+    wants_number = bool(NUMERIC_Q.search(question))
+    sent_tokens = tokenize([sentences[k].text for k, _ in cand])
+    scored: list[tuple[float, float, float, int, int]] = []
+    for j, (k, rank) in enumerate(cand):
+        lex = sum(q_weight[t] for t in q_terms.intersection(sent_tokens[j])) / total
+        score = float(sem[j]) + w.lexical * lex + w.prior / (1 + rank)
+        if wants_number and HAS_NUMBER.search(sentences[k].text):
+            score += w.numeric
+        scored.append((score, float(sem[j]), lex, k, rank))
+    return scored
+
+
+def rerank(
+    question: str,
+    q_vec: np.ndarray,
+    hits: list[Hit],
+    by_passage: dict[str, list[int]],
+    sentences: list[SentenceRecord],
+    sentence_vecs: np.ndarray,
+    idf: dict[str, float],
+    depth: int,
+    w: Weights,
+) -> list[Hit]:
+    """Reorder the top ``depth`` hits by their best sentence, so the answer's passage ranks first."""
+    head, tail = hits[:depth], hits[depth:]
+    cand = [(k, rank) for rank, h in enumerate(head) for k in by_passage.get(h.id, [])]
+    if not cand:
+        return hits
+    best: dict[int, float] = {}
+    for score, _, _, _, rank in score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w):
+        best[rank] = max(best.get(rank, -9.0), score)
+    order = sorted(range(len(head)), key=lambda r: -(best.get(r, -9.0) + w.rerank_prior / (1 + r)))
+    return [head[r] for r in order] + tail
 
 
 @dataclass
@@ -65,21 +117,8 @@ def extract(
         cand.extend((k, rank) for k in by_passage.get(hit.id, []))
     if not cand:
         return Extract([], 0.0)
-    q_terms = set(tokenize([question])[0])
-    max_idf = max(idf.values()) if idf else 1.0
-    q_weight = {t: idf.get(t, max_idf) for t in q_terms}
-    total = sum(q_weight.values()) or 1.0
-    idx = np.array([k for k, _ in cand])
-    sem = sentence_vecs[idx] @ q_vec
+    scored = score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w)
     wants_number = bool(NUMERIC_Q.search(question))
-    sent_tokens = tokenize([sentences[k].text for k, _ in cand])
-    scored: list[tuple[float, float, float, int, int]] = []
-    for j, (k, rank) in enumerate(cand):
-        lex = sum(q_weight[t] for t in q_terms.intersection(sent_tokens[j])) / total
-        score = float(sem[j]) + w.lexical * lex + w.prior / (1 + rank)
-        if wants_number and HAS_NUMBER.search(sentences[k].text):
-            score += w.numeric
-        scored.append((score, float(sem[j]), lex, k, rank))
     scored.sort(key=lambda t: -t[0])
     best_score, best_sem, best_lex, _, _ = scored[0]
     chosen: list[Chosen] = []

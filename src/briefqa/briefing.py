@@ -392,7 +392,7 @@ def _assign_numbers(c: _Classifier) -> list[tuple[int, list[int]]]:
                 if out:
                     out[-1][1].extend(piece)
             numbers = cands
-        for n, piece in zip(numbers, run):
+        for n, piece in zip(numbers, run, strict=False):
             out.append((n, piece))
             taken.add(n)
         i = j
@@ -462,7 +462,7 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
                 s.urls = list(by_num[k].urls)
                 s.consulted = by_num[k].consulted
     sources.sort(key=lambda s: s.number)
-    for q, src in zip(quotations, [s for s in sources if s.has_content]):
+    for q, src in zip(quotations, [s for s in sources if s.has_content], strict=False):
         q.section_title = f"Footnote {src.number}"
 
     # Body blocks
@@ -470,7 +470,6 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
     section, title, sub = "", "", ""
     cur = Block(section, title, sub)
     last_marker = 0
-    marker_line_pending: list[int] = []
 
     def flush() -> None:
         nonlocal cur

@@ -121,7 +121,7 @@ def chunk_block(
 
 def chunk_document(doc: Document, max_tokens: int, overlap: int) -> list[tuple[Passage, list[Sentence]]]:
     out: list[tuple[Passage, list[Sentence]]] = []
-    for block, page in zip(doc.blocks, doc.pages or [None] * len(doc.blocks)):
+    for block, page in zip(doc.blocks, doc.pages or [None] * len(doc.blocks), strict=False):
         out.extend(chunk_block(doc, block, page, max_tokens, overlap))
     for q in doc.quotations:
         out.extend(chunk_block(doc, q, None, max_tokens, overlap, kind="footnote"))
@@ -131,4 +131,9 @@ def chunk_document(doc: Document, max_tokens: int, overlap: int) -> list[tuple[P
             if passage.kind == "footnote" and passage.section_title in by_title:
                 number = int(passage.section_title.split()[-1])
                 passage.footnotes = [number]
+    if doc.kind == "source":
+        # A source's passages point back to the footnotes that cite it (two hops).
+        for passage, _ in out:
+            passage.kind = "source"
+            passage.footnotes = list(doc.cited_by)
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -93,8 +94,11 @@ def ingest(ctx: click.Context, force: bool, check: bool) -> None:
         )
 
 
-def _print_answer(ans: briefqa.Answer) -> None:
-    click.echo(ans.answer)
+def _print_answer(ans: briefqa.Answer, text: bool = True) -> None:
+    if ans.notice:  # issue 6: why a generated answer fell back to the extractive one
+        click.echo(f"Note: {ans.notice}", err=True)
+    if text:
+        click.echo(ans.answer)
     if ans.citations:
         click.echo("")
     for c in ans.citations:
@@ -103,6 +107,12 @@ def _print_answer(ans: briefqa.Answer) -> None:
         for f in c.footnotes:
             url = f" {f.urls[0]}" if f.urls else ""
             click.echo(f"    footnote {f.number}: {f.text[:100]}{'…' if len(f.text) > 100 else ''}{url}")
+            for sp in f.passages:  # issue 7: the source's own passage (two hops)
+                click.echo(f"      source says: {sp.sentence[:160]} ({sp.title}{', ' + sp.url if sp.url else ''})")
+                for m in sp.mismatch:
+                    click.echo(
+                        f"      ! {m.kind} differs: briefing {', '.join(m.briefing)}; source {', '.join(m.source)}"
+                    )
     if ans.abstained and ans.passages:
         click.echo("\nYou may be looking for:")
         for p in ans.passages[:3]:
@@ -113,10 +123,26 @@ def _print_answer(ans: briefqa.Answer) -> None:
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (with '-': one object per line).")
 @click.option("-k", "top_k", type=click.IntRange(1, 50), default=None, help="Passages to return (default 10).")
+@click.option(
+    "--llm",
+    "llm_name",
+    type=click.Choice(["none", "openai", "openai-compatible", "ollama"]),
+    default=None,
+    help="LLM that writes the answer, overriding BRIEFQA_LLM ('none': extractive).",
+)
+@click.option("--stream", is_flag=True, help="Show the LLM's draft as it is written, then the checked answer.")
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None) -> None:
+def ask(
+    ctx: click.Context, question: str, as_json: bool, top_k: int | None, llm_name: str | None, stream: bool
+) -> None:
     """Answer QUESTION from the briefing; '-' reads one question per line from stdin."""
     settings = _settings(ctx)
+    from briefqa.llm import get_llm
+
+    llm = get_llm(settings, llm_name)
+    if stream and not as_json and question != "-":
+        _stream_answer(question, settings, top_k, llm_name)
+        return
     if question == "-":
         assistant = briefqa.assistant(settings)
         status = 0
@@ -124,7 +150,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None) -> 
             if not line.strip():
                 continue
             try:
-                ans = assistant.ask(line.rstrip("\n"), k=top_k)
+                ans = assistant.ask(line.rstrip("\n"), k=top_k, llm=llm)
                 out = ans.model_dump() if as_json else None
             except BriefqaError as exc:
                 status = exc.exit_code
@@ -140,7 +166,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, top_k: int | None) -> 
                 click.echo("")
             sys.stdout.flush()
         ctx.exit(status)
-    ans = briefqa.ask(question, settings, k=top_k)
+    ans = briefqa.ask(question, settings, k=top_k, llm=llm_name)
     if as_json:
         click.echo(json.dumps(ans.model_dump(), ensure_ascii=False, indent=2))
     else:
@@ -186,6 +212,245 @@ def chat(ctx: click.Context) -> None:
             _print_answer(assistant.ask(q))
         except BriefqaError as exc:
             click.echo(f"Error: {exc.message}", err=True)
+
+
+# HTTP server and access control (issue 5: intranet embedding) ----------------------------------
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (BRIEFQA_HOST).")
+@click.option("--port", type=int, default=None, help="Port (BRIEFQA_PORT).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (BRIEFQA_WORKERS).")
+@click.option("--root-path", default=None, help="Sub-path behind a reverse proxy (BRIEFQA_ROOT_PATH).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, root_path: str | None) -> None:
+    """Run the HTTP server: chat UI, REST API under /api/v1, docs at /docs, the widget."""
+    import os
+
+    import uvicorn
+
+    from briefqa.server import api_is_open
+
+    given = {"host": host, "port": port, "workers": workers, "root_path": root_path}
+    # Each worker process builds its Settings from the environment, so options travel there.
+    for name, value in given.items():
+        if value is not None:
+            os.environ[f"BRIEFQA_{name.upper()}"] = str(value)
+    ctx.ensure_object(dict).pop("settings", None)
+    settings = _settings(ctx)
+    if settings.workers > 1 and not settings.chroma_url:
+        click.echo("Warning: several workers share the embedded Chroma store; set BRIEFQA_CHROMA_URL.", err=True)
+    if api_is_open(settings) and settings.host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo(f"Warning: the API is open without keys to anyone reaching {settings.host}.", err=True)
+    uvicorn.run(
+        "briefqa.server:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=int(settings.request_timeout) + 5,
+        log_level="info" if logging.getLogger().level <= logging.INFO else "warning",
+    )
+
+
+@main.group()
+def keys() -> None:
+    """API keys: create (shown once), list, revoke."""
+
+
+@keys.command("create")
+@click.argument("name")
+@click.pass_context
+def keys_create(ctx: click.Context, name: str) -> None:
+    """Create a key named NAME and print it once; only its hash is stored."""
+    from briefqa.keys import KeyStore, keys_path
+
+    settings = _settings(ctx)
+    rec, key = KeyStore(keys_path(settings)).create(name)
+    click.echo(key)
+    click.echo(f"Key {rec.name!r} (id {rec.id}) created; store it now, it cannot be shown again.", err=True)
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON (hashes left out).")
+@click.pass_context
+def keys_list(ctx: click.Context, as_json: bool) -> None:
+    """List keys: id, name, created, revoked."""
+    import datetime as dt
+
+    from briefqa.keys import KeyStore, keys_path
+
+    recs = KeyStore(keys_path(_settings(ctx))).records()
+    if as_json:
+        click.echo(json.dumps([r.model_dump(exclude={"hash"}) for r in recs], indent=2))
+        return
+    for r in recs:
+        when = dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M")
+        state = "active" if r.active else "revoked"
+        click.echo(f"{r.id}  {r.name:<24} {when}  {state}")
+
+
+@keys.command("revoke")
+@click.argument("name_or_id")
+@click.pass_context
+def keys_revoke(ctx: click.Context, name_or_id: str) -> None:
+    """Revoke the active key with this name or id; requests with it get 403."""
+    from briefqa.keys import KeyStore, keys_path
+
+    rec = KeyStore(keys_path(_settings(ctx))).revoke(name_or_id)
+    click.echo(f"Key {rec.name!r} (id {rec.id}) revoked.")
+
+
+@main.group()
+def users() -> None:
+    """UI logins, kept as scrypt hashes in BRIEFQA_UI_USERS_FILE."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.password_option(help="The password (asked for when not given).")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, password: str) -> None:
+    """Add or replace the UI user NAME."""
+    from briefqa.access import add_user
+    from briefqa.errors import ConfigError
+
+    settings = _settings(ctx)
+    if not settings.ui_users_file:
+        raise ConfigError("Set BRIEFQA_UI_USERS_FILE to the password file to write, e.g. data/ui_users.")
+    add_user(settings.ui_users_file, name, password)
+    click.echo(f"User {name!r} saved in {settings.ui_users_file}.")
+
+
+# Fetching the cited sources (issue 7: sources, two hops).
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@sources.command("fetch")
+@click.argument("numbers", nargs=-1, type=click.IntRange(1))
+@click.option("--refresh", is_flag=True, help="Download again what is already fetched.")
+@click.pass_context
+def sources_fetch(ctx: click.Context, numbers: tuple[int, ...], refresh: bool) -> None:
+    """Download the sources of footnotes NUMBERS (default: all) into the corpus' sources folder."""
+    import signal
+
+    from briefqa.fetch import Outcome, fetch_sources
+    from briefqa.sources import registry
+
+    settings = _settings(ctx)
+    # SIGTERM stops like Ctrl-C, so temporary files are removed on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    bar: Any = None
+
+    def progress(out: Outcome, done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"Fetching {total} sources", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    try:
+        report = fetch_sources(settings, registry(settings), list(numbers) or None, refresh, progress)
+    finally:
+        if bar is not None and bar.pos < bar.length:
+            bar.__exit__(None, None, None)
+    rows = [o for o in report.outcomes if o.status != "skipped"]
+    if rows:
+        click.echo(f"{'status':<8} {'footnotes':<10} {'file / reason':<44} url")
+        for o in sorted(rows, key=lambda o: (o.status, o.target.footnotes)):
+            what = f"{o.entry['file']} ({o.entry['size']} B)" if o.entry else o.reason
+            click.echo(f"{o.status:<8} {_fns(o):<10} {what[:44]:<44} {o.target.url}")
+    click.echo(
+        f"{report.count('fetched')} fetched, {report.count('skipped')} already there, "
+        f"{report.count('failed')} failed in {report.seconds:.1f} s; manifest: {report.folder / 'manifest.json'}"
+    )
+
+
+def _fns(out: Any) -> str:
+    return ",".join(map(str, out.target.footnotes))
+
+
+@sources.command("add")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--footnote", "footnotes", type=click.IntRange(1), multiple=True, help="Footnote it is the source of.")
+@click.option("--url", default=None, help="The source's URL (default: the footnote's).")
+@click.option("--title", default=None, help="The source's title (default: from the footnote).")
+@click.pass_context
+def sources_add(ctx: click.Context, file: Path, footnotes: tuple[int, ...], url: str | None, title: str | None) -> None:
+    """Copy a source FILE you obtained into the sources folder and map it to footnotes."""
+    from briefqa.fetch import add_source
+    from briefqa.sources import registry
+
+    settings = _settings(ctx)
+    entry = add_source(settings, registry(settings), file, list(footnotes), url=url, title=title)
+    click.echo(
+        f"Added {entry['file']} for footnote(s) {', '.join(map(str, entry['footnotes']))}; run `briefqa ingest`."
+    )
+
+
+# Generative answers through an LLM (issue 6) ---------------------------------------------------
+
+
+def _stream_answer(question: str, settings: Settings, top_k: int | None, llm_name: str | None) -> None:
+    draft: list[str] = []
+    final: briefqa.Answer | None = None
+    for ev in briefqa.stream(question, settings, k=top_k, llm=llm_name):
+        if ev.kind == "delta":
+            draft.append(ev.text)
+            click.echo(ev.text, nl=False)
+            sys.stdout.flush()
+        elif ev.answer is not None:
+            final = ev.answer
+    if final is None:
+        return
+    if draft:
+        click.echo("")
+    same = " ".join("".join(draft).split()) == " ".join(final.answer.split())
+    if draft and not same:
+        click.echo("\nChecked answer:" if final.mode == "generative" else "\nAnswer:")
+    _print_answer(final, text=not same)
+
+
+@main.command()
+@click.option("--llm", "llm_name", default=None, help="Check this LLM instead of BRIEFQA_LLM.")
+@click.pass_context
+def doctor(ctx: click.Context, llm_name: str | None) -> None:
+    """Check that the configured LLM is reachable and answers; say what is wrong when it is not."""
+    from briefqa.llm import doctor as check_llm
+
+    report = check_llm(_settings(ctx), llm_name)
+    click.echo(f"LLM: {report.message}")
+
+
+# Feedback from the chat UI (issue 4).
+@main.group()
+def feedback() -> None:
+    """Ratings users gave answers in the chat UI (stored under BRIEFQA_DATA_DIR)."""
+
+
+@feedback.command("export")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the JSON lines to this file instead of stdout.")
+@click.pass_context
+def feedback_export(ctx: click.Context, out: Path | None) -> None:
+    """Write thumbs-down answers as draft evaluation questions (eval/questions.jsonl format)."""
+    from briefqa.feedback import export_drafts
+
+    lines = export_drafts(_settings(ctx))
+    text = "".join(f"{line}\n" for line in lines)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BriefqaError(f"Cannot write {out}: {exc.strerror}.") from exc
+    click.echo(f"{len(lines)} draft questions written to {out}; fill in answers and evidence before use.", err=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from briefqa.briefing import Block, parse_report
 from briefqa.errors import CorpusError
@@ -38,6 +39,7 @@ class Document:
     sources: list[Source] = field(default_factory=list)
     quotations: list[Block] = field(default_factory=list)
     pages: list[int | None] = field(default_factory=list)  # page of each block, where known
+    cited_by: list[int] = field(default_factory=list)  # kind "source": the footnotes it is the source of
 
 
 def read_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
@@ -74,7 +76,7 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_document(path: Path, corpus_dir: Path, meta: dict[str, str] | None = None) -> Document | None:
+def load_document(path: Path, corpus_dir: Path, meta: dict[str, Any] | None = None) -> Document | None:
     """Load one file; None (with a warning naming it) when it cannot be read."""
     meta = meta or {}
     rel = path.relative_to(corpus_dir).as_posix()
@@ -98,7 +100,7 @@ def load_document(path: Path, corpus_dir: Path, meta: dict[str, str] | None = No
         return None
     if suffix in (".html", ".htm"):
         doc.blocks = [_plain_block(_html_text(text), doc.title)]
-    elif doc.kind == "footnoted-report" or (suffix == ".txt" and _looks_footnoted(text)):
+    elif doc.kind == "footnoted-report" or (doc.kind != "source" and suffix == ".txt" and _looks_footnoted(text)):
         report = parse_report(text, rel)
         doc.blocks, doc.sources, doc.quotations = report.blocks, report.sources, report.quotations
     elif suffix == ".md":
@@ -149,7 +151,7 @@ def _markdown_blocks(text: str, title: str) -> list[Block]:
 
 
 class _TextExtractor(html.parser.HTMLParser):
-    SKIP = {"script", "style", "nav", "header", "footer", "noscript", "aside", "form", "svg"}
+    SKIP = {"script", "style", "nav", "header", "footer", "noscript", "aside", "form", "svg", "title"}
     BREAK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
 
     def __init__(self) -> None:
@@ -207,13 +209,53 @@ def _load_pdf(path: Path, doc: Document) -> None:
         log.warning("skipping %s: no text could be extracted", doc.file)
 
 
+def read_source_manifests(corpus_dir: Path) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Metadata of fetched or added sources by corpus path, and the folders that hold sources.
+
+    A sources folder is one whose ``manifest.json`` has a ``sources`` list (written by
+    ``briefqa sources fetch`` / ``add``); every file in it is a document of kind ``source``.
+    """
+    meta: dict[str, dict[str, Any]] = {}
+    folders: set[str] = set()
+    if not corpus_dir.is_dir():
+        return meta, folders
+    for path in sorted(corpus_dir.rglob(MANIFEST)):
+        if path.parent == corpus_dir:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CorpusError(f"{path} is not valid JSON ({exc}); fix or remove it.") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            continue
+        folder = path.parent.relative_to(corpus_dir).as_posix()
+        folders.add(folder)
+        for e in data["sources"]:
+            meta[f"{folder}/{e['file']}"] = {
+                "title": e.get("title", ""),
+                "url": e.get("url") or None,
+                "date": e.get("date") or (e.get("fetched_at") or "")[:10],
+                "kind": "source",
+                "footnotes": [int(n) for n in e.get("footnotes", [])],
+            }
+    return meta, folders
+
+
 def load_corpus(corpus_dir: Path) -> list[Document]:
     manifest = read_manifest(corpus_dir)
+    source_meta, source_folders = read_source_manifests(corpus_dir)
     docs = []
     for path in corpus_files(corpus_dir):
         rel = path.relative_to(corpus_dir).as_posix()
-        doc = load_document(path, corpus_dir, manifest.get(rel))
+        meta: dict[str, Any] | None = manifest.get(rel)
+        is_source = path.parent.relative_to(corpus_dir).as_posix() in source_folders
+        if is_source:
+            meta = source_meta.get(rel, {"kind": "source"})
+        doc = load_document(path, corpus_dir, meta)
         if doc is not None:
+            if is_source:
+                doc.kind = "source"
+                doc.cited_by = list(meta.get("footnotes", [])) if meta else []
             docs.append(doc)
     if not docs:
         raise CorpusError(f"No document in {corpus_dir} could be read; see the warnings above.")

@@ -5,14 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from briefqa.answer import Weights, extract
+from briefqa.answer import Weights, extract, rerank
 from briefqa.embeddings import Embedder
 from briefqa.errors import InputTooLarge, InvalidInput
 from briefqa.index import StoredIndex
 from briefqa.retrieval import HybridRetriever, expand_query
 from briefqa.settings import Settings
+from briefqa.twohop import SourceLinker
 from briefqa.types import Answer, Citation, FootnoteRef, RankedPassage, Source, Timings
+
+if TYPE_CHECKING:
+    from briefqa.llm import LLM
 
 log = logging.getLogger(__name__)
 
@@ -41,30 +46,53 @@ class Assistant:
         self.sources: dict[tuple[str, int], Source] = {
             (s.document, s.number): s for s in self.index.state.sources
         }
+        self.links = SourceLinker(self.index)  # issue 7: footnote -> indexed source passages
         self._lock = threading.Lock()
 
     @property
     def identity(self) -> str:
         return self.index.state.identity
 
-    def footnote_refs(self, document: str, numbers: list[int]) -> list[FootnoteRef]:
+    def footnote_refs(self, document: str, numbers: list[int], passage_id: str = "") -> list[FootnoteRef]:
+        """The footnotes of a passage; with ``passage_id``, each with its best source passage (two hops)."""
         out = []
         for n in numbers:
             src = self.sources.get((document, n))
+            if src is None:  # a source document's passages name the briefing footnotes that cite it
+                found = [s for (_, m), s in self.sources.items() if m == n]
+                src = found[0] if len(found) == 1 else None
             if src is not None:
                 out.append(FootnoteRef(number=n, text=src.text, urls=src.urls, consulted=src.consulted))
             else:
                 out.append(FootnoteRef(number=n, text="", urls=[]))
+        if passage_id:
+            self.links.attach(passage_id, out)
         return out
 
-    def ask(self, question: str, k: int | None = None, searched: str | None = None) -> Answer:
-        """Answer one question; ``searched`` is the standalone form to retrieve with, if different."""
+    def ask(
+        self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None
+    ) -> Answer:
+        """Answer one question; ``searched`` is the standalone form to retrieve with, if different.
+
+        With ``llm`` the answer is generated and checked (generate.py), falling back to this extractive one.
+        """
         t0 = time.perf_counter()
         q = validate_question(question, self.settings)
         query = expand_query(searched or q, self.retriever.acronyms)
         top_k = k or self.settings.top_k
         q_vec = self.embedder.embed_query(query)
-        hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages))
+        hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))
+        hits = rerank(
+            query,
+            q_vec,
+            hits,
+            self.index.by_passage,
+            self.index.sentences,
+            self.index.sentence_vecs,
+            self.retriever.idf,
+            self.settings.rerank_depth,
+            self.weights,
+        )
         t1 = time.perf_counter()
         ex = extract(
             query,
@@ -98,7 +126,7 @@ class Assistant:
                             section_title=p.full_title,
                             page=p.page,
                             url=p.url,
-                            footnotes=self.footnote_refs(p.document, p.footnotes),
+                            footnotes=self.footnote_refs(p.document, p.footnotes, passage_id=pid),
                             passage_id=pid,
                         )
                     )
@@ -117,7 +145,7 @@ class Assistant:
             for r, h in enumerate(hits[:top_k])
         ]
         t2 = time.perf_counter()
-        return Answer(
+        ans = Answer(
             question=q,
             answer=" ".join(parts) if parts else ABSTAIN_TEXT,
             abstained=abstained,
@@ -130,3 +158,8 @@ class Assistant:
             index=self.identity,
             confidence=round(ex.confidence, 4),
         )
+        if llm is None:
+            return ans
+        from briefqa.generate import generate_answer
+
+        return generate_answer(self, ans, llm)

@@ -12,7 +12,6 @@ instead of mixing vectors.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -101,9 +100,9 @@ def _collections(settings: Settings) -> tuple[Any, Any, Any]:
 
 def corpus_fingerprint(settings: Settings) -> dict[str, str]:
     files = {p.relative_to(settings.corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(settings.corpus_dir)}
-    manifest = settings.corpus_dir / MANIFEST
-    if manifest.exists():
-        files[MANIFEST] = file_sha256(manifest)
+    # The root manifest and the sources manifests (issue 7) change titles and footnote links.
+    for manifest in settings.corpus_dir.rglob(MANIFEST):
+        files[manifest.relative_to(settings.corpus_dir).as_posix()] = file_sha256(manifest)
     return files
 
 
@@ -266,7 +265,7 @@ class StoredIndex:
         self.order = [p.id for p in state.passages]
         ids = [s.id for s in state.sentences]
         got = scol.get(ids=ids, include=["embeddings"]) if ids else {"ids": [], "embeddings": []}
-        vec = {i: e for i, e in zip(got["ids"], got["embeddings"])}
+        vec = {i: e for i, e in zip(got["ids"], got["embeddings"], strict=False)}
         missing = [i for i in ids if i not in vec]
         if missing:
             raise IndexNotBuilt("The index is incomplete; rebuild it with `briefqa ingest --force`.")
@@ -281,5 +280,5 @@ class StoredIndex:
 
         n = min(n + 10, len(self.order))
         res = self.store.query(VectorStoreQuery(query_embedding=query_vec.tolist(), similarity_top_k=n))
-        hits = [(i, float(s)) for i, s in zip(res.ids or [], res.similarities or []) if i in self.passages]
+        hits = [(i, float(s)) for i, s in zip(res.ids or [], res.similarities or [], strict=False) if i in self.passages]
         return hits

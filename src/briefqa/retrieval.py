@@ -89,12 +89,22 @@ class HybridRetriever:
         bm: list[tuple[str, float]] = []
         if q_tokens:
             docs, scores = self.bm25.retrieve([q_tokens], k=n, show_progress=False, n_threads=1)
-            bm = [(self.ids[int(d)], float(sc)) for d, sc in zip(docs[0], scores[0]) if sc > 0]
+            bm = [(self.ids[int(d)], float(sc)) for d, sc in zip(docs[0], scores[0], strict=False) if sc > 0]
         fused: dict[str, float] = {}
         for rank, (pid, _) in enumerate(dense):
             fused[pid] = fused.get(pid, 0.0) + s.dense_weight / (s.rrf_k + rank + 1)
         for rank, (pid, _) in enumerate(bm):
             fused[pid] = fused.get(pid, 0.0) + s.bm25_weight / (s.rrf_k + rank + 1)
+        # Best single sentence of each passage: short factual questions match one sentence.
+        sims = self.index.sentence_vecs @ query_vec
+        best: dict[str, float] = {}
+        for k, sim in enumerate(sims.tolist()):
+            pid = self.index.sentences[k].passage_id
+            if sim > best.get(pid, -1.0):
+                best[pid] = sim
+        sent_rank = sorted(best.items(), key=lambda kv: -kv[1])[:n]
+        for rank, (pid, _) in enumerate(sent_rank):
+            fused[pid] = fused.get(pid, 0.0) + s.sentence_weight / (s.rrf_k + rank + 1)
         dmap, bmap = dict(dense), dict(bm)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
         return [Hit(pid, sc, dmap.get(pid, 0.0), bmap.get(pid, 0.0)) for pid, sc in ranked]

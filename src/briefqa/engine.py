@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ABSTAIN_TEXT = "The briefing does not cover this question."
+# Markup pasted into a question is shown back as text but is noise for retrieval.
+_TAG = re.compile(r"<[^<>]{0,200}>")
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -78,7 +81,7 @@ class Assistant:
         """
         t0 = time.perf_counter()
         q = validate_question(question, self.settings)
-        query = expand_query(searched or q, self.retriever.acronyms)
+        query = expand_query(" ".join(_TAG.sub(" ", searched or q).split()) or q, self.retriever.acronyms)
         top_k = k or self.settings.top_k
         q_vec = self.embedder.embed_query(query)
         hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))

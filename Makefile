@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install index lint eval bench clean
+.PHONY: run test install index lint eval bench bench-ui clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,10 @@ eval: index
 
 bench: index
 	$(BIN)/briefqa bench --out reports/bench
+
+# Issue 4's targets: page interactive after `make run`, answer visible after Enter (needs chromium).
+bench-ui: index
+	$(BIN)/python bench/ui_timing.py --out reports/ui-timing.json
 
 clean:
 	rm -rf $(VENV) index/chroma index/state-*.json reports

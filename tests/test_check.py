@@ -43,6 +43,8 @@ def test_verbatim_and_reworded_sentences_are_supported(assistant, gdp):
         ("With a GDP of USD 1,414b in 2019, Korea is the world 15th richest country [1].", "2019"),
         ("Korea grew by 12% a year between 1962 and 1994 [1].", "12"),
         ("Samsung says Korea is the world 15th richest country [1].", "Samsung"),
+        # "US" must not pass on the passage's "USD": short names need the whole word.
+        ("With a GDP of USD 1,414b in 2016, the US is the world 15th richest country [1].", "US"),
     ],
 )
 def test_a_number_or_name_missing_from_the_cited_passage_fails(assistant, gdp, sentence, bad):

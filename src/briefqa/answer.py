@@ -2,14 +2,19 @@
 
 Each candidate sentence (from the top passages) is scored by its meaning
 (cosine to the question), by the share of the question's rarer words it
-contains, and by its passage's rank. The answer is the best sentence plus any
-close runner-up; the confidence decides whether to abstain.
+contains, and by its passage's rank. The answer starts with the best sentence;
+sentences that cover question words the answer lacks join it (questions that
+ask for several things), and a lead-in ("... the following:") brings the
+sentence it introduces. Whether to answer at all is a logistic model over a few
+evidence features (see ``Weights``), calibrated on the development part of
+eval/questions.jsonl.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,68 +27,40 @@ NUMERIC_Q = re.compile(
     re.I,
 )
 HAS_NUMBER = re.compile(r"\d")
+# Figure and table captions name a topic but state nothing, so they make poor answers.
+CAPTION = re.compile(r"^\s*(figure|fig\.|table|annex)\s*[\dIVX]+\b", re.I)
+# A sentence that announces what follows ("... are the following:") is answered by the next one.
+LEAD_IN = re.compile(r"(:\s*|\bthe following\W*|\bbelow\W*)$", re.I)
 
 
 @dataclass
 class Weights:
-    lexical: float = 0.45
-    prior: float = 0.15
-    numeric: float = 0.10
+    """Scoring weights; the abstention coefficients were fitted on the dev part of eval/ (every id not divisible by 5)."""
+
+    lexical: float = 0.45  # weight of the idf-weighted share of question words in a sentence
+    prior: float = 0.15  # bonus of sentences from higher-ranked passages
+    numeric: float = 0.10  # bonus of sentences with a number when the question asks for one
+    caption: float = 0.25  # penalty of figure/table captions as answer sentences
     runner_up: float = 0.90  # a second sentence joins when its score is this close to the best
-    conf_sem: float = 0.55
-    conf_lex: float = 0.45
-    rerank_prior: float = 0.15
+    cover_ratio: float = 0.75  # ... or when it is this close and covers question words the answer lacks
+    cover_gain: float = 0.12  # least share of question-word weight a covering sentence must add
+    rerank_prior: float = 0.15  # rank prior when reordering passages by their best sentence
+    rerank_cover: float = 0.30  # weight of the passage's own share of question words when reordering
+    # Abstention: P(answerable) = sigmoid(bias + sum(coef * feature)); abstain below settings.abstain_threshold.
+    # Fitted (class-balanced logistic regression) on the dev part of eval/questions.jsonl.
+    abstain_bias: float = -5.3
+    abstain_sem: float = 7.6  # cosine of the best sentence to the question
+    abstain_lex: float = 1.8  # idf-weighted share of question words in the best sentence
+    abstain_cover: float = 0.1  # share of question words found anywhere in the answer passages
 
-
-def score_sentences(
-    question: str,
-    q_vec: np.ndarray,
-    cand: list[tuple[int, int]],
-    sentences: list[SentenceRecord],
-    sentence_vecs: np.ndarray,
-    idf: dict[str, float],
-    w: Weights,
-) -> list[tuple[float, float, float, int, int]]:
-    """(score, cosine, lexical share, sentence index, passage rank) for each candidate."""
-    q_terms = set(tokenize([question])[0])
-    max_idf = max(idf.values()) if idf else 1.0
-    q_weight = {t: idf.get(t, max_idf) for t in q_terms}
-    total = sum(q_weight.values()) or 1.0
-    idx = np.array([k for k, _ in cand])
-    sem = sentence_vecs[idx] @ q_vec
-    wants_number = bool(NUMERIC_Q.search(question))
-    sent_tokens = tokenize([sentences[k].text for k, _ in cand])
-    scored: list[tuple[float, float, float, int, int]] = []
-    for j, (k, rank) in enumerate(cand):
-        lex = sum(q_weight[t] for t in q_terms.intersection(sent_tokens[j])) / total
-        score = float(sem[j]) + w.lexical * lex + w.prior / (1 + rank)
-        if wants_number and HAS_NUMBER.search(sentences[k].text):
-            score += w.numeric
-        scored.append((score, float(sem[j]), lex, k, rank))
-    return scored
-
-
-def rerank(
-    question: str,
-    q_vec: np.ndarray,
-    hits: list[Hit],
-    by_passage: dict[str, list[int]],
-    sentences: list[SentenceRecord],
-    sentence_vecs: np.ndarray,
-    idf: dict[str, float],
-    depth: int,
-    w: Weights,
-) -> list[Hit]:
-    """Reorder the top ``depth`` hits by their best sentence, so the answer's passage ranks first."""
-    head, tail = hits[:depth], hits[depth:]
-    cand = [(k, rank) for rank, h in enumerate(head) for k in by_passage.get(h.id, [])]
-    if not cand:
-        return hits
-    best: dict[int, float] = {}
-    for score, _, _, _, rank in score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w):
-        best[rank] = max(best.get(rank, -9.0), score)
-    order = sorted(range(len(head)), key=lambda r: -(best.get(r, -9.0) + w.rerank_prior / (1 + r)))
-    return [head[r] for r in order] + tail
+@dataclass
+class Scored:
+    score: float
+    sem: float
+    lex: float
+    k: int  # sentence index
+    rank: int  # passage rank
+    terms: frozenset[int]  # indexes of the question concepts it covers
 
 
 @dataclass
@@ -97,6 +74,145 @@ class Chosen:
 class Extract:
     chosen: list[Chosen]
     confidence: float
+    features: dict[str, float] = field(default_factory=dict)
+
+
+_TERM_CACHE: dict[int, tuple[list[SentenceRecord], list[frozenset[str]]]] = {}
+
+
+def sentence_terms(sentences: list[SentenceRecord]) -> list[frozenset[str]]:
+    """Stemmed terms of every sentence, computed once per loaded index (tokenizing is most of the cost)."""
+    cached = _TERM_CACHE.get(id(sentences))
+    if cached is not None and cached[0] is sentences and len(cached[1]) == len(sentences):
+        return cached[1]
+    terms = [frozenset(t) for t in tokenize([s.text for s in sentences])] if sentences else []
+    _TERM_CACHE.clear()
+    _TERM_CACHE[id(sentences)] = (sentences, terms)
+    return terms
+
+
+@dataclass
+class Concept:
+    """A question word, covered by a sentence holding any of its forms (an acronym or its long form)."""
+
+    weight: float
+    forms: list[frozenset[str]]
+
+    def covered_by(self, terms: frozenset[str] | set[str]) -> bool:
+        return any(f <= terms for f in self.forms)
+
+
+def concepts(question: str, idf: dict[str, float], acronyms: dict[str, str] | None = None) -> list[Concept]:
+    """The question's words weighted by idf; an acronym and its long form count as one word, not many."""
+    max_idf = max(idf.values()) if idf else 1.0
+    out: dict[str, Concept] = {}
+    for t in tokenize([question])[0]:
+        out.setdefault(t, Concept(idf.get(t, max_idf), [frozenset([t])]))
+    low = question.lower()
+    for acro, long in (acronyms or {}).items():
+        long_terms = frozenset(tokenize([long])[0])
+        acro_terms = frozenset(tokenize([acro])[0])
+        if not long_terms or not acro_terms:
+            continue
+        if re.search(rf"\b{re.escape(acro)}\b", question):
+            for t in acro_terms:
+                if t in out:
+                    out[t].forms.append(long_terms)
+        elif long.lower() in low:
+            for t in long_terms:
+                if t in out:
+                    out[t].forms.append(acro_terms)
+    return list(out.values())
+
+
+def _share(cs: list[Concept], terms: frozenset[str] | set[str]) -> float:
+    total = sum(c.weight for c in cs) or 1.0
+    return sum(c.weight for c in cs if c.covered_by(terms)) / total
+
+
+def score_sentences(
+    question: str,
+    q_vec: np.ndarray,
+    cand: list[tuple[int, int]],
+    sentences: list[SentenceRecord],
+    sentence_vecs: np.ndarray,
+    idf: dict[str, float],
+    w: Weights,
+    cs: list[Concept] | None = None,
+) -> list[Scored]:
+    """Score each (sentence index, passage rank) candidate; ``cs`` are the question's words (default: all words)."""
+    cs = concepts(question, idf) if cs is None else cs
+    idx = np.array([k for k, _ in cand])
+    sem = sentence_vecs[idx] @ q_vec
+    wants_number = bool(NUMERIC_Q.search(question))
+    all_terms = sentence_terms(sentences)
+    scored: list[Scored] = []
+    for j, (k, rank) in enumerate(cand):
+        covered = frozenset(i for i, c in enumerate(cs) if c.covered_by(all_terms[k]))
+        lex = sum(cs[i].weight for i in covered) / (sum(c.weight for c in cs) or 1.0)
+        text = sentences[k].text
+        score = float(sem[j]) + w.lexical * lex + w.prior / (1 + rank)
+        if wants_number and HAS_NUMBER.search(text):
+            score += w.numeric
+        if CAPTION.match(text):
+            score -= w.caption
+        scored.append(Scored(score, float(sem[j]), lex, k, rank, covered))
+    return scored
+
+
+def rerank(
+    question: str,
+    q_vec: np.ndarray,
+    hits: list[Hit],
+    by_passage: dict[str, list[int]],
+    sentences: list[SentenceRecord],
+    sentence_vecs: np.ndarray,
+    idf: dict[str, float],
+    depth: int,
+    w: Weights,
+    original: str | None = None,
+    acronyms: dict[str, str] | None = None,
+) -> list[Hit]:
+    """Reorder the top ``depth`` hits by their best sentence and the question words they hold."""
+    head, tail = hits[:depth], hits[depth:]
+    cand = [(k, rank) for rank, h in enumerate(head) for k in by_passage.get(h.id, [])]
+    if not cand:
+        return hits
+    cs = concepts(original or question, idf, acronyms)
+    total = sum(c.weight for c in cs) or 1.0
+    best: dict[int, float] = {}
+    covered: dict[int, set[int]] = {}
+    for s in score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w, cs):
+        best[s.rank] = max(best.get(s.rank, -9.0), s.score)
+        covered.setdefault(s.rank, set()).update(s.terms)
+
+    def key(r: int) -> float:
+        cover = sum(cs[i].weight for i in covered.get(r, ())) / total
+        return best.get(r, -9.0) + w.rerank_cover * cover + w.rerank_prior / (1 + r)
+
+    order = sorted(range(len(head)), key=lambda r: -key(r))
+    return [head[r] for r in order] + tail
+
+
+def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
+    """The sentence after ``k`` in the document (chunks overlap, so repeats of ``k`` are skipped)."""
+    text = sentences[k].text
+    j = k + 1
+    while j < len(sentences) and sentences[j].text == text:
+        j += 1
+    return j if j < len(sentences) else None
+
+
+def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
+    """Whether sentence ``nxt`` completes ``k``: ``k`` introduces it, or both are parts of one ';' list."""
+    a, b = sentences[k].text.strip(), sentences[nxt].text.strip()
+    if LEAD_IN.search(a) and not CAPTION.match(b):
+        return True
+    return a.count(";") >= 2 and b.count(";") >= 1
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
 
 def extract(
@@ -110,28 +226,73 @@ def extract(
     n_passages: int,
     max_sentences: int,
     w: Weights | None = None,
+    original: str | None = None,
+    acronyms: dict[str, str] | None = None,
 ) -> Extract:
+    """The answer sentences and the confidence that the briefing answers ``original`` (the unexpanded question)."""
     w = w or Weights()
     cand: list[tuple[int, int]] = []  # (sentence index, passage rank)
     for rank, hit in enumerate(hits[:n_passages]):
         cand.extend((k, rank) for k in by_passage.get(hit.id, []))
     if not cand:
         return Extract([], 0.0)
-    scored = score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w)
-    wants_number = bool(NUMERIC_Q.search(question))
-    scored.sort(key=lambda t: -t[0])
-    best_score, best_sem, best_lex, _, _ = scored[0]
+    cs = concepts(original or question, idf, acronyms)
+    total = sum(c.weight for c in cs) or 1.0
+    terms = sentence_terms(sentences)
+    scored = score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w, cs)
+    scored.sort(key=lambda s: -s.score)
+    best = scored[0]
+
     chosen: list[Chosen] = []
     seen_text: set[str] = set()
-    for score, _, _, k, rank in scored:
-        if len(chosen) >= max_sentences or score < best_score * w.runner_up:
+    have: set[int] = set()
+
+    def take(k: int, score: float, rank: int) -> None:
+        seen_text.add(sentences[k].text)
+        have.update(i for i, c in enumerate(cs) if c.covered_by(terms[k]))
+        chosen.append(Chosen(sentences[k], score, rank))
+
+    for s in scored:
+        if len(chosen) >= max_sentences:
             break
-        text = sentences[k].text
+        text = sentences[s.k].text
         if text in seen_text or len(text) < 15:
             continue
-        seen_text.add(text)
-        chosen.append(Chosen(sentences[k], score, rank))
-    confidence = w.conf_sem * best_sem + w.conf_lex * best_lex
-    if wants_number and not any(HAS_NUMBER.search(c.sentence.text) for c in chosen):
-        confidence *= 0.8
-    return Extract(chosen, float(confidence))
+        gain = sum(cs[i].weight for i in s.terms - have) / total
+        if chosen and not (
+            s.score >= best.score * w.runner_up or (s.score >= best.score * w.cover_ratio and gain >= w.cover_gain)
+        ):
+            continue
+        take(s.k, s.score, s.rank)
+        nxt = _next_sentence(s.k, sentences)
+        if (
+            nxt is not None
+            and len(chosen) < max_sentences
+            and sentences[nxt].text not in seen_text
+            and _continues(s.k, nxt, sentences)
+        ):
+            take(nxt, s.score, s.rank)
+
+    features = abstain_features(best, hits[:n_passages], by_passage, cs, terms)
+    confidence = _sigmoid(
+        w.abstain_bias
+        + w.abstain_sem * features["sem"]
+        + w.abstain_lex * features["lex"]
+        + w.abstain_cover * features["cover"]
+    )
+    return Extract(chosen, float(confidence), features)
+
+
+def abstain_features(
+    best: Scored,
+    hits: list[Hit],
+    by_passage: dict[str, list[int]],
+    cs: list[Concept],
+    terms: list[frozenset[str]],
+) -> dict[str, float]:
+    """Evidence that the top passages answer the question, each in 0..1."""
+    present: set[str] = set()
+    for h in hits:
+        for k in by_passage.get(h.id, []):
+            present.update(terms[k])
+    return {"sem": best.sem, "lex": best.lex, "cover": _share(cs, present)}

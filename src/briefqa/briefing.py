@@ -74,6 +74,7 @@ class ParsedReport:
     blocks: list[Block]
     sources: list[Source]
     quotations: list[Block]  # footnotes that carry content (long quotations)
+    sections: list[tuple[str, str]] = field(default_factory=list)  # (number, title) of every heading, in order
 
 
 def _split_lines(raw: str) -> list[Line]:
@@ -354,6 +355,16 @@ def _join(prev: str, nxt: str) -> str:
     return " "
 
 
+URL_TAIL_RE = re.compile(r"(?:https?://|www\.)\S*[^\s,;.]$")
+URL_PIECE_RE = re.compile(r"^[\w%&=/.#?~+:-]*[%&=/#?_][\w%&=/.#?~+:-]*[,;]?$|^[\w%&=/.#?~+:-]*\.(?:pdf|html?|aspx?|php|jsp)[,;]?$")
+
+
+def _url_continues(prev: str, nxt: str) -> bool:
+    """Does a footnote line end inside a URL that the next line finishes (PDF line break in a URL)?"""
+    first = nxt.split(maxsplit=1)[0]
+    return bool(URL_TAIL_RE.search(prev) and URL_PIECE_RE.match(first))
+
+
 def _assign_numbers(c: _Classifier) -> list[tuple[int, list[int]]]:
     """Number the footnotes whose number was lost, from the markers of their page.
 
@@ -429,6 +440,8 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
             if not t_clean:
                 continue
             sep = _join(parts[-1] if parts else "", t_clean) if parts else ""
+            if sep and _url_continues(parts[-1], t_clean):
+                sep = ""
             if sep:
                 offsets.append(offsets[-1])
             parts.append(sep + t_clean)
@@ -473,6 +486,9 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
 
     def flush() -> None:
         nonlocal cur
+        while cur.text.endswith("\n"):  # the break after a closing figure caption
+            cur.text = cur.text[:-1]
+            cur.offsets.pop()
         if cur.text.strip():
             blocks.append(cur)
         cur = Block(section, title, sub)
@@ -524,7 +540,8 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
             continue
         figure = bool(FIGURE_RE.match(piece))
         sep = "\n" if figure and cur.text else _join(cur.text, piece)
-        if cur.text and sep == " " and cur.text.endswith(" "):
+        if cur.text and sep == " " and cur.text.endswith((" ", "\n")):
+            # After a figure caption's line break a space would start the next sentence (and its span).
             sep = ""
         if sep:
             cur.text += sep
@@ -545,4 +562,5 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
     sources.extend(Source(number=n, text="", document=document) for n in sorted(cited - known))
     sources.sort(key=lambda s: s.number)
     log.debug("parsed %d blocks, %d footnotes", len(blocks), len(sources))
-    return ParsedReport(blocks=blocks, sources=sources, quotations=quotations)
+    sections = [(number, title) for _, (number, title, _) in sorted(c.headings.items())]
+    return ParsedReport(blocks=blocks, sources=sources, quotations=quotations, sections=sections)

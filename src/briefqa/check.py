@@ -8,6 +8,7 @@ fail are reported with the reasons; generate.py decides what to show.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -127,11 +128,17 @@ def names(sentence: str) -> list[str]:
 
 def _name_found(name: str, words: set[str]) -> bool:
     low = name.lower()
-    if low in words:
+    if low in words or low.rstrip("s") in words or f"{low}s" in words:  # SMEs / SME
         return True
-    # Korean / Korea, SMEs / SME, Europe's / European: a shared stem is enough.
-    stem = low[: max(min(len(low), 3), len(low) - 2)]
-    return any(w.startswith(stem) for w in words)
+    # Korean / Korea, European / Europe, Chinese / China: forms of one name share all but a short ending.
+    # A fixed three-letter stem was too loose: it let US pass on "used", MOTIE on "motor", Stage on "state".
+    if len(low) < 4:
+        return False
+    for w in words:
+        cp = len(os.path.commonprefix([low, w]))
+        if cp >= 4 and cp >= min(len(low), len(w)) - 1 and cp >= max(len(low), len(w)) - 3:
+            return True
+    return False
 
 
 def check_sentences(

@@ -28,6 +28,9 @@ class Sentence:
     footnotes: list[int]
 
 
+ABBREVIATIONS = {"e.g", "i.e", "cf", "approx", "incl", "fig", "ca", "resp", "viz"}
+
+
 @lru_cache(maxsize=1)
 def _punkt() -> object:
     import llama_index.core
@@ -38,7 +41,10 @@ def _punkt() -> object:
         nltk.data.path.insert(0, cache)
     from nltk.tokenize import PunktTokenizer
 
-    return PunktTokenizer("english")
+    tok = PunktTokenizer("english")
+    # The shipped model splits after "e.g." and "i.e.", cutting examples off the sentence they belong to.
+    tok._params.abbrev_types.update(ABBREVIATIONS)
+    return tok
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -73,9 +79,9 @@ def chunk_block(
     out: list[tuple[Passage, list[Sentence]]] = []
     i = 0
     while i < len(spans):
-        j, total = i, 0
-        while j < len(spans) and (j == i or total + sizes[j] <= max_tokens):
-            total += sizes[j]
+        j = i + 1
+        # Count the joined span itself: the spaces between sentences are tokens too.
+        while j < len(spans) and count(block.text[spans[i][0] : spans[j][1]]) <= max_tokens:
             j += 1
         a, b = spans[i][0], spans[j - 1][1]
         text = block.text[a:b]

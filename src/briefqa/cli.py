@@ -254,6 +254,25 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     )
 
 
+@main.command()
+@click.option("--requests", "requests_", type=click.IntRange(1, 100_000), default=1000, help="Questions to send.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=8, help="Clients sending at the same time.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, help="Server worker processes.")
+@click.option(
+    "--feedback", "feedback_posts", type=click.IntRange(0, 100_000), default=400,
+    help="Ratings posted across a SIGTERM restart (0 skips that part).",
+)  # fmt: skip
+@click.pass_context
+def loadtest(ctx: click.Context, requests_: int, concurrency: int, workers: int, feedback_posts: int) -> None:
+    """Load-test `briefqa serve` on 127.0.0.1 and compare it with calling the library (bounded)."""
+    from briefqa.loadtest import measure, passed, summary
+
+    m = measure(_settings(ctx), requests_, concurrency, workers=workers, feedback_posts=feedback_posts)
+    for line in summary(m):
+        click.echo(line)
+    ctx.exit(0 if passed(m) else 1)
+
+
 @main.group()
 def keys() -> None:
     """API keys: create (shown once), list, revoke."""
@@ -451,6 +470,127 @@ def feedback_export(ctx: click.Context, out: Path | None) -> None:
     except OSError as exc:
         raise BriefqaError(f"Cannot write {out}: {exc.strerror}.") from exc
     click.echo(f"{len(lines)} draft questions written to {out}; fill in answers and evidence before use.", err=True)
+
+
+# Evaluation and benchmarks (issue 3: how far the assistant can be trusted) -----------------------
+
+
+class _PhaseBars:
+    """One click progress bar per phase of a long library call, on stderr."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Any] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if label not in self.bars:
+            self.bars[label] = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bars[label].__enter__()
+        bar = self.bars[label]
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            if bar.pos < bar.length:
+                bar.__exit__(None, None, None)
+
+
+@main.command("eval")
+@click.argument("questions", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/eval"),
+              show_default=True, help="Folder for results.jsonl, metrics.json, summary.md and report.html.")
+@click.option("--baseline", is_flag=True, help="Also run the plain llama-index pipeline and compare.")
+@click.option("--fail-under", "fail_under", multiple=True, metavar="METRIC=VALUE",
+              help="Exit 11 when METRIC is worse than VALUE (repeatable; several pairs may share one value, "
+                   "comma-separated; KIND.METRIC for one kind).")
+@click.option("-k", "top_k", type=click.IntRange(1, 50), default=None, help="Passages returned per question.")
+@click.pass_context
+def eval_(
+    ctx: click.Context, questions: Path, out: Path, baseline: bool, fail_under: tuple[str, ...], top_k: int | None
+) -> None:
+    """Run the question set QUESTIONS (JSONL) through `ask` and write trust metrics and reports."""
+    from briefqa.evaluation import check_floors, evaluate, load_questions, parse_floors
+    from briefqa.report import write_eval_report
+
+    floors = parse_floors(fail_under)
+    load_questions(questions)  # a bad file fails before the index and model load
+    bars = _PhaseBars()
+    try:
+        ev = evaluate(_settings(ctx), questions, top_k=top_k, baseline=baseline, progress=bars)
+    finally:
+        bars.close()
+    files = write_eval_report(out, ev)
+    m = ev["briefqa"]["metrics"]
+    click.echo(
+        f"{m['questions']} questions: hit@1 {m['hit@1']}, hit@5 {m['hit@5']}, MRR {m['mrr']}, "
+        f"answer accuracy {m['answer_accuracy']}, citation support {m['citation_support']}, "
+        f"abstention {m['abstention']}, false abstention {m['false_abstention']}, "
+        f"p50 {m['latency_p50_ms']} ms, {len(ev['briefqa']['failures'])} failed."
+    )
+    if ev["baseline"]:
+        b = ev["baseline"]["metrics"]
+        click.echo(
+            f"baseline: hit@1 {b['hit@1']}, hit@5 {b['hit@5']}, MRR {b['mrr']}, "
+            f"answer accuracy {b['answer_accuracy']}, p50 {b['latency_p50_ms']} ms."
+        )
+    click.echo(f"Reports: {', '.join(str(f) for f in files.values())}")
+    check_floors(ev["briefqa"], floors)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/bench"),
+              show_default=True, help="Folder for bench.json and bench.md.")
+@click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), default=Path("eval/questions.jsonl"),
+              show_default=True, help="Question set the timed questions come from.")
+@click.option("--quick", is_flag=True, help="Fewer questions and shorter throughput runs (a rough figure).")
+@click.pass_context
+def bench(ctx: click.Context, out: Path, questions: Path, quick: bool) -> None:
+    """Measure cold start, warm latency, throughput, ingest time and memory against the baseline."""
+    from briefqa.bench import run_bench, summary_lines, write_bench
+
+    bars = _PhaseBars()
+    try:
+        result = run_bench(_settings(ctx), questions, quick=quick, progress=bars)
+    finally:
+        bars.close()
+    files = write_bench(out, result)
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"Reports: {', '.join(str(f) for f in files)}")
+
+
+
+# Measuring the citation checker (issue 6).
+@main.command("check-bench")
+@click.argument("questions", type=click.Path(dir_okay=False, path_type=Path), default=Path("eval/questions.jsonl"))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/check-bench"),
+              show_default=True, help="Folder for check-bench.json and check-bench-variants.jsonl.")
+@click.option("--llm-sample", type=click.IntRange(0), default=20, show_default=True,
+              help="Questions whose variants also go through the LLM client against a fake replay server (0: none).")
+@click.pass_context
+def check_bench(ctx: click.Context, questions: Path, out: Path, llm_sample: int) -> None:
+    """Measure the citation checker: hallucinated numbers and names, bad citations, correct sentences rejected."""
+    from briefqa.checkbench import run_check_bench, write_report
+    from briefqa.evaluation import load_questions
+
+    settings = _settings(ctx)
+    qs = load_questions(questions)
+    report = run_check_bench(briefqa.assistant(settings), qs, llm_sample=llm_sample)
+    files = write_report(report, out)
+    click.echo(f"{report.questions} answerable questions checked in {report.seconds:.0f} s "
+               f"(similarity threshold {report.threshold}); {len(report.skipped)} had no true sentence to script.")
+    for name, c in report.counts.items():
+        click.echo(f"  {name.replace('_', ' ')}: {c['count']}/{c['total']} ({100 * float(c['rate']):.1f}%)")
+    lp = report.llm_path
+    if lp.get("variants"):
+        click.echo(f"Through the LLM client (fake replay server): {lp['agree']}/{lp['variants']} variants of "
+                   f"{lp['questions']} questions got the same verdict as the direct check.")
+    for m in report.misses:
+        click.echo(f"  miss [{m['kind']}] {m['id']} {m['detail']}: {m['text'][:140]} -> {', '.join(m['statuses'])}")
+    click.echo(f"Reports: {', '.join(str(f) for f in files)}")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,8 @@ class Assistant:
         """
         t0 = time.perf_counter()
         q = validate_question(question, self.settings)
-        query = expand_query(" ".join(_TAG.sub(" ", searched or q).split()) or q, self.retriever.acronyms)
+        plain = " ".join(_TAG.sub(" ", searched or q).split()) or q
+        query = expand_query(plain, self.retriever.acronyms)
         top_k = k or self.settings.top_k
         q_vec = self.embedder.embed_query(query)
         hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))
@@ -95,6 +96,8 @@ class Assistant:
             self.retriever.idf,
             self.settings.rerank_depth,
             self.weights,
+            original=plain,
+            acronyms=self.retriever.acronyms,
         )
         t1 = time.perf_counter()
         ex = extract(
@@ -108,6 +111,8 @@ class Assistant:
             self.settings.answer_passages,
             self.settings.answer_sentences,
             self.weights,
+            original=plain,
+            acronyms=self.retriever.acronyms,
         )
         abstained = not ex.chosen or ex.confidence < self.settings.abstain_threshold
         citations: list[Citation] = []

@@ -49,6 +49,10 @@ class IndexNotBuilt(BriefqaError):
     exit_code = 4
 
 
+class IndexUnavailable(IndexNotBuilt):
+    """The Chroma server (BRIEFQA_CHROMA_URL) cannot be reached."""
+
+
 class ConfigError(BriefqaError):
     """A setting has a value that cannot work."""
 
@@ -109,3 +113,10 @@ class LLMUnavailable(BriefqaError):
 
     http_status = 502
     exit_code = 10
+
+
+# Evaluation (issue 3: trust metrics).
+class BelowFloor(BriefqaError):
+    """An evaluation metric worse than the floor given with --fail-under (the reports are still written)."""
+
+    exit_code = 11

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from briefqa.chunks import chunk_document
 from briefqa.documents import MANIFEST, corpus_files, file_sha256, load_corpus
 from briefqa.embeddings import Embedder
-from briefqa.errors import IndexNotBuilt
+from briefqa.errors import IndexNotBuilt, IndexUnavailable
 from briefqa.settings import Settings
 from briefqa.types import Passage, Source
 
@@ -82,9 +82,15 @@ def _client(settings: Settings) -> Any:
         from urllib.parse import urlparse
 
         u = urlparse(url)
-        return chromadb.HttpClient(
-            host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=chroma_settings
-        )
+        try:
+            return chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1", port=u.port or 8000, ssl=u.scheme == "https", settings=chroma_settings
+            )
+        except ValueError as exc:  # chromadb's "Could not connect to a Chroma server"
+            raise IndexUnavailable(
+                f"Cannot reach the Chroma server at {url} (BRIEFQA_CHROMA_URL); start it with "
+                "`chroma run --path DIR --host HOST --port PORT` or unset BRIEFQA_CHROMA_URL."
+            ) from exc
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
 
@@ -170,12 +176,29 @@ def embed_text(p: Passage) -> str:
     return f"{p.heading}\n{p.text}" if p.heading else p.text
 
 
+def passage_metadata(p: Passage) -> dict[str, Any]:
+    """What Chroma stores beside a passage's vector (scalars only: lists become comma-joined strings)."""
+    meta: dict[str, Any] = {
+        "document": p.document,
+        "title": p.title,
+        "section": p.section,
+        "section_title": p.full_title,
+        "footnotes": ",".join(str(n) for n in p.footnotes),
+        "start": p.start,
+        "end": p.end,
+        "kind": p.kind,
+    }
+    if p.page is not None:  # Chroma metadata cannot hold None
+        meta["page"] = p.page
+    return meta
+
+
 def ingest(settings: Settings, progress: Progress | None = None, force: bool = False) -> IngestReport:
     t0 = time.perf_counter()
     fingerprint = corpus_fingerprint(settings)
     state = read_state(settings)
     ident = settings.index_identity()
-    if state is not None and state.files == fingerprint and not force:
+    if state is not None and state.files == fingerprint and not force and _vectors_complete(settings, state):
         return IngestReport(ident, len(state.documents), len(state.passages), 0, 0, True, time.perf_counter() - t0)
 
     docs = load_corpus(settings.corpus_dir)
@@ -195,7 +218,7 @@ def ingest(settings: Settings, progress: Progress | None = None, force: bool = F
     _, pcol, scol = _collections(settings)
     added = _add_missing(
         pcol,
-        [(p.id, embed_text(p), {"document": p.document, "section": p.section}) for p in passages],
+        [(p.id, embed_text(p), passage_metadata(p)) for p in passages],
         embedder,
         "passages",
         progress,
@@ -223,6 +246,19 @@ def ingest(settings: Settings, progress: Progress | None = None, force: bool = F
     _drop_other_identities(settings)
     log.info("ingest: %d passages, %d embedded, %d removed", len(passages), added, removed)
     return IngestReport(ident, len(docs), len(passages), added, removed, False, time.perf_counter() - t0)
+
+
+def _vectors_complete(settings: Settings, state: IndexState) -> bool:
+    """Whether the store holds the vectors the state file names.
+
+    The embedded store lives next to the state file and is written before it, so it always does. A Chroma
+    server lives apart: it may have been reset, or be a new one, while the state file stayed; the next
+    ingest then adds what is missing instead of answering "unchanged".
+    """
+    if not settings.chroma_url:
+        return True
+    _, pcol, scol = _collections(settings)
+    return bool(pcol.count() == len(state.passages) and scol.count() == len({s.id for s in state.sentences}))
 
 
 def _prune(collection: Any, live: set[str]) -> int:
@@ -268,7 +304,10 @@ class StoredIndex:
         vec = {i: e for i, e in zip(got["ids"], got["embeddings"], strict=False)}
         missing = [i for i in ids if i not in vec]
         if missing:
-            raise IndexNotBuilt("The index is incomplete; rebuild it with `briefqa ingest --force`.")
+            where = "vectors are missing"
+            if settings.chroma_url:
+                where = f"the Chroma server {settings.chroma_url} lacks vectors the state file names"
+            raise IndexNotBuilt(f"The index is incomplete ({where}); rebuild it with `briefqa ingest`.")
         self.sentences = state.sentences
         self.sentence_vecs = np.asarray([vec[i] for i in ids], dtype=np.float32)
         self.by_passage: dict[str, list[int]] = {}
@@ -279,6 +318,15 @@ class StoredIndex:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
         n = min(n + 10, len(self.order))
-        res = self.store.query(VectorStoreQuery(query_embedding=query_vec.tolist(), similarity_top_k=n))
+        try:
+            res = self.store.query(VectorStoreQuery(query_embedding=query_vec.tolist(), similarity_top_k=n))
+        except Exception as exc:
+            if not self.settings.chroma_url:
+                raise
+            # A Chroma server that went away is a 503 for the client, not an internal error.
+            log.warning("Chroma server query failed: %s", exc)
+            raise IndexUnavailable(
+                f"The Chroma server at {self.settings.chroma_url} did not answer; try again shortly."
+            ) from exc
         hits = [(i, float(s)) for i, s in zip(res.ids or [], res.similarities or [], strict=False) if i in self.passages]
         return hits

@@ -1,0 +1,80 @@
+"""Known facts of the briefing are found and cited; questions it does not cover abstain."""
+
+from __future__ import annotations
+
+import pytest
+
+import briefqa
+from briefqa.engine import ABSTAIN_TEXT, Assistant
+from briefqa.retrieval import expand_query
+from briefqa.settings import Settings
+
+
+def cited_text(ans: briefqa.Answer) -> str:
+    return " ".join(c.text for c in ans.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "fact"),
+    [
+        ("What is FOODPOLIS?", "FOODPOLIS", "Iksan"),
+        ("What is BlueOn?", "BlueOn", "Hyundai"),
+        ("Which pilot industrial complex specialised in electronics?", "Gumi", "Gumi (electronics)"),
+    ],
+)
+def test_exact_names_are_found_and_cited(assistant: Assistant, question: str, name: str, fact: str) -> None:
+    ans = assistant.ask(question)
+    assert any(name in p.text for p in ans.passages[:3])
+    assert not ans.abstained
+    assert fact in ans.answer
+    assert fact in cited_text(ans)
+    assert ans.citations[0].section and ans.citations[0].title
+
+
+def test_gumi_passage_ranks_first_when_asked_by_name(assistant: Assistant) -> None:
+    ans = assistant.ask("What did Gumi specialise in?")
+    assert "Gumi (electronics)" in ans.passages[0].text
+
+
+def test_a_paraphrase_finds_the_fact(assistant: Assistant) -> None:
+    # The briefing says "FOODPOLIS, national food cluster located in Iksan city".
+    ans = assistant.ask("Where is Korea's food industry cluster located?")
+    assert not ans.abstained
+    assert "Iksan" in ans.answer
+    assert ans.citations[0].section == "1"
+
+
+def test_acronym_defined_in_the_corpus_matches_either_form(assistant: Assistant) -> None:
+    assert assistant.retriever.acronyms.get("KICOX") == "Korea Industrial Complex Corp."
+    assert "Korea Industrial Complex Corp." in expand_query("What does KICOX do?", assistant.retriever.acronyms)
+    definition = "Korea Industrial Complex Corp. (KICOX)"
+    for question in ("What does KICOX do?", "What does the Korea Industrial Complex Corp. do?"):
+        ans = assistant.ask(question)
+        assert definition in ans.passages[0].text, question
+        assert not ans.abstained and "KICOX" in ans.answer
+
+
+def test_question_outside_the_briefing_abstains_but_still_ranks_passages(
+    assistant: Assistant, built_settings: Settings
+) -> None:
+    ans = assistant.ask("What is the capital of France?")
+    assert ans.abstained
+    assert ans.answer == ABSTAIN_TEXT
+    assert ans.citations == []
+    assert len(ans.passages) == built_settings.top_k == 10
+    assert [p.rank for p in ans.passages] == list(range(1, 11))
+    scores = [p.score for p in ans.passages]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_python_api_asks_with_explicit_settings(built_settings: Settings) -> None:
+    from briefqa import ask
+
+    ans = ask("What is FOODPOLIS?", built_settings, k=12)
+    assert isinstance(ans, briefqa.Answer)
+    assert len(ans.passages) == 12
+    assert ans.index == built_settings.index_identity()
+    assert ans.citations and ans.citations[0].document == "korea-cluster-preparatory-briefing-2018.txt"
+    # The cited passage's footnotes come with their registry text.
+    refs = [f for c in ans.citations for f in c.footnotes]
+    assert refs and all(f.text for f in refs)

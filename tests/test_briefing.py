@@ -9,7 +9,6 @@ import pytest
 from briefqa.briefing import Block, ParsedReport, parse_report
 from briefqa.chunks import sentence_spans
 from briefqa.types import Source
-
 from conftest import BRIEFING
 
 

@@ -12,13 +12,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import BRIEFING, ROOT, copy_corpus, make_settings
 
 import briefqa
 from briefqa import index
 from briefqa.chunks import token_counter
 from briefqa.errors import IndexNotBuilt
 from briefqa.settings import Settings
+from conftest import BRIEFING, ROOT, copy_corpus, make_settings
 
 TINY = {
     "busan.md": "# Busan\nBusan hosts a marine cluster with shipyards and logistics firms.\n\n"

@@ -63,18 +63,17 @@ def test_question_outside_the_briefing_abstains_but_still_ranks_passages(
     assert ans.citations == []
     assert len(ans.passages) == built_settings.top_k == 10
     assert [p.rank for p in ans.passages] == list(range(1, 11))
-    scores = [p.score for p in ans.passages]
-    assert scores == sorted(scores, reverse=True)
 
 
 def test_python_api_asks_with_explicit_settings(built_settings: Settings) -> None:
     from briefqa import ask
 
-    ans = ask("What is FOODPOLIS?", built_settings, k=12)
+    ans = ask("How large was Korea's GDP in 2016?", built_settings, k=12)
     assert isinstance(ans, briefqa.Answer)
     assert len(ans.passages) == 12
     assert ans.index == built_settings.index_identity()
+    assert "1,414" in ans.answer
     assert ans.citations and ans.citations[0].document == "korea-cluster-preparatory-briefing-2018.txt"
     # The cited passage's footnotes come with their registry text.
-    refs = [f for c in ans.citations for f in c.footnotes]
-    assert refs and all(f.text for f in refs)
+    refs = {f.number: f for c in ans.citations for f in c.footnotes}
+    assert refs[1].text.startswith("World Bank, Republic of Korea") and refs[1].consulted == "07/08/2018"

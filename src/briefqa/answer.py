@@ -48,10 +48,9 @@ class Weights:
     rerank_cover: float = 0.30  # weight of the passage's own share of question words when reordering
     # Abstention: P(answerable) = sigmoid(bias + sum(coef * feature)); abstain below settings.abstain_threshold.
     # Fitted (class-balanced logistic regression) on the dev part of eval/questions.jsonl.
-    abstain_bias: float = -5.3
-    abstain_sem: float = 7.6  # cosine of the best sentence to the question
-    abstain_lex: float = 1.8  # idf-weighted share of question words in the best sentence
-    abstain_cover: float = 0.1  # share of question words found anywhere in the answer passages
+    abstain_bias: float = -5.45
+    abstain_sem: float = 7.7  # cosine of the best sentence to the question
+    abstain_lex: float = 3.0  # idf-weighted share of question words in the best sentence
 
 @dataclass
 class Scored:
@@ -273,26 +272,8 @@ def extract(
         ):
             take(nxt, s.score, s.rank)
 
-    features = abstain_features(best, hits[:n_passages], by_passage, cs, terms)
-    confidence = _sigmoid(
-        w.abstain_bias
-        + w.abstain_sem * features["sem"]
-        + w.abstain_lex * features["lex"]
-        + w.abstain_cover * features["cover"]
-    )
+    # The share of question words anywhere in the passages was tried as a third feature; it added nothing.
+    features = {"sem": best.sem, "lex": best.lex}
+    confidence = _sigmoid(w.abstain_bias + w.abstain_sem * best.sem + w.abstain_lex * best.lex)
     return Extract(chosen, float(confidence), features)
 
-
-def abstain_features(
-    best: Scored,
-    hits: list[Hit],
-    by_passage: dict[str, list[int]],
-    cs: list[Concept],
-    terms: list[frozenset[str]],
-) -> dict[str, float]:
-    """Evidence that the top passages answer the question, each in 0..1."""
-    present: set[str] = set()
-    for h in hits:
-        for k in by_passage.get(h.id, []):
-            present.update(terms[k])
-    return {"sem": best.sem, "lex": best.lex, "cover": _share(cs, present)}

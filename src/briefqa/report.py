@@ -339,9 +339,15 @@ def html_report(ev: dict[str, Any]) -> str:
     m = ours["metrics"]
     head = ["metric", "briefqa"] + (["baseline", "ratio"] if ev.get("baseline") else [])
     plots = [
-        hit_curve_svg({n: s["metrics"] for n, s in systems.items()}),
-        latency_svg({n: [r["verdicts"]["latency_ms"] for r in s["results"]] for n, s in systems.items()}),
-        kind_bars_svg({n: s["by_kind"] for n, s in systems.items()}),
+        ("Retrieval: evidence in the first k passages", hit_curve_svg({n: s["metrics"] for n, s in systems.items()})),
+        (
+            "Latency per question",
+            latency_svg({n: [r["verdicts"]["latency_ms"] for r in s["results"]] for n, s in systems.items()}),
+        ),
+        (
+            "Correct answers by kind (unanswerable: abstained)",
+            kind_bars_svg({n: s["by_kind"] for n, s in systems.items()}),
+        ),
     ]
     kind_rows = [
         [kind, *(_fmt(km.get(n)) for n in ("answer_accuracy", "hit@1", "hit@5", "mrr", "abstention", "latency_p50_ms"))]
@@ -366,7 +372,7 @@ def html_report(ev: dict[str, Any]) -> str:
         )
     body += [
         '<h2>Plots</h2><div class="plots">',
-        *(f"<figure>{p}</figure>" for p in plots),
+        *(f"<figure><figcaption>{escape(c)}</figcaption>{p}</figure>" for c, p in plots),
         "</div>",
         "<h2>By kind (briefqa)</h2>",
         _html_table(["kind", "answer_accuracy", "hit@1", "hit@5", "mrr", "abstention", "latency_p50_ms"], kind_rows),

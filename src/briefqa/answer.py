@@ -45,7 +45,7 @@ class Weights:
     cover_ratio: float = 0.75  # ... or when it is this close and covers question words the answer lacks
     cover_gain: float = 0.12  # least share of question-word weight a covering sentence must add
     rerank_prior: float = 0.15  # rank prior when reordering passages by their best sentence
-    rerank_cover: float = 0.30  # weight of the passage's own share of question words when reordering
+    rerank_cover: float = 0.60  # weight of the passage's own share of question words when reordering
     # Abstention: P(answerable) = sigmoid(bias + sum(coef * feature)); abstain below settings.abstain_threshold.
     # Fitted (class-balanced logistic regression) on the dev part of eval/questions.jsonl.
     abstain_bias: float = -5.45

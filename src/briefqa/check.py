@@ -128,7 +128,9 @@ def names(sentence: str) -> list[str]:
 
 def _name_found(name: str, words: set[str]) -> bool:
     low = name.lower()
-    if low in words or low.rstrip("s") in words or f"{low}s" in words:  # SMEs / SME
+    if low in words or f"{low}s" in words:
+        return True
+    if len(low) >= 4 and low.endswith("s") and low[:-1] in words:  # SMEs / SME, but US is not "u"
         return True
     # Korean / Korea, European / Europe, Chinese / China: forms of one name share all but a short ending.
     # A fixed three-letter stem was too loose: it let US pass on "used", MOTIE on "motor", Stage on "state".

@@ -159,7 +159,7 @@ def paraphrases(sentence: str) -> list[tuple[str, str]]:
         s = _cap(s[m.end() :])
     m = _LEAD_CLAUSE.match(s)
     # Moving the clause behind a sentence that ends inside (a closing quotation) would make two sentences.
-    if m and not re.search(r"[.!?][”\"')]*\s", m.group(3)):
+    if m and not re.search(r"[.!?][”\"')]*(\s|$)", m.group(3).rstrip().removesuffix(".")):
         lead, head, rest = m.group(1), m.group(2), m.group(3).rstrip(".")
         out.append(("opening clause moved to the end", f"{_cap(rest)} {lead.lower()} {head}."))
     dropped = _PARENS.sub("", s)

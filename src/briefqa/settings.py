@@ -59,10 +59,12 @@ class Settings(BaseSettings):
     )
 
     # Answering
-    answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences an extractive answer uses.")
+    answer_sentences: int = Field(
+        4, ge=1, le=10, description="Most sentences an extractive answer uses (extra ones only when they add question words)."
+    )
     answer_passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences may form the answer.")
     abstain_threshold: float = Field(
-        0.30,
+        0.33,
         ge=0,
         le=1,
         description="Answers whose confidence (estimated chance the briefing answers it) is below this abstain; "

@@ -25,7 +25,8 @@ install: $(STAMP)
 index: install
 	$(BIN)/briefqa ingest
 
-run: index
+# app.py builds the index itself when it is missing or stale (with progress), so no separate ingest process.
+run: install
 	$(BIN)/python app.py
 
 lint: install

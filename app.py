@@ -11,6 +11,10 @@ import os
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from briefqa.settings import Settings
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -19,6 +23,16 @@ def _progress(label: str, done: int, total: int) -> None:
     if total:
         end = "\n" if done >= total else ""
         print(f"\r  embedding {label}: {done}/{total} ({100 * done // total}%)", end=end, file=sys.stderr, flush=True)
+
+
+def _warm_up(settings: Settings) -> None:
+    import briefqa
+    from briefqa.errors import BriefqaError
+
+    try:
+        briefqa.assistant(settings).ask("What is the Industrial Complex Cluster Programme?")
+    except BriefqaError:
+        pass  # the page shows the same error to the first question that hits it
 
 
 def main() -> int:
@@ -48,12 +62,15 @@ def main() -> int:
             print(f"Building the index from {settings.corpus_dir} …", file=sys.stderr, flush=True)
             report = briefqa.ingest(settings, progress=_progress)
             print(f"Index {report.identity}: {report.passages} passages ready.", file=sys.stderr, flush=True)
-        # Load the model and index while Gradio starts, so the first question is answered at once.
-        threading.Thread(target=briefqa.assistant, args=(settings,), name="warm-up", daemon=True).start()
+        # Load the model and index (and answer once) while Gradio starts; the page opens only when both are
+        # ready, so the first question is answered as fast as the next ones.
+        warm = threading.Thread(target=_warm_up, args=(settings,), name="warm-up", daemon=True)
+        warm.start()
 
         from briefqa import ui
 
         app = ui.build_app(settings)
+        warm.join()
         try:
             _, url, _ = app.launch(prevent_thread_lock=True, quiet=True, **ui.launch_kwargs(settings))
         except OSError as exc:

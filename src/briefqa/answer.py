@@ -31,6 +31,16 @@ HAS_NUMBER = re.compile(r"\d")
 CAPTION = re.compile(r"^\s*(figure|fig\.|table|annex)\s*[\dIVX]+\b", re.I)
 # A sentence that announces what follows ("... are the following:") is answered by the next one.
 LEAD_IN = re.compile(r"(:\s*|\bthe following\W*|\bbelow\W*)$", re.I)
+# The attribute a question asks for: the noun phrase after "how many" / "which" / "what", up to the verb.
+FOCUS_Q = re.compile(
+    r"\b(how many|which|what)\s+((?:[\w'’-]+\s+){0,3}?)([\w-]+)\s+"
+    r"(?:is|are|was|were|will|would|does|do|did|has|have|had|can|could|should|took|take|takes)\b",
+    re.I,
+)
+# Heads that name no attribute of their own ("what kind of ...", "which one ...").
+VAGUE_HEAD = {"year", "years", "kind", "type", "sort", "one", "ones", "role", "way", "part", "change", "thing", "things"}
+YEAR = re.compile(r"\b(19|20)\d\d\b")
+COUNT_BEFORE = re.compile(r"(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand)\s*$", re.I)
 
 
 @dataclass
@@ -51,6 +61,7 @@ class Weights:
     abstain_bias: float = -5.45
     abstain_sem: float = 7.7  # cosine of the best sentence to the question
     abstain_lex: float = 3.0  # idf-weighted share of question words in the best sentence
+    abstain_focus: float = 0.0  # penalty when the asked-for attribute (head noun, count, year) is not in the evidence
 
 @dataclass
 class Scored:
@@ -210,6 +221,48 @@ def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
     return a.count(";") >= 2 and b.count(";") >= 1
 
 
+@dataclass
+class Focus:
+    """What the question asks about: a head noun (maybe as a count) and years it names."""
+
+    head: str = ""  # stemmed head noun, "" when none
+    count: bool = False  # "how many <head>": a number must stand right before the head
+    years: tuple[str, ...] = ()
+
+
+def question_focus(question: str) -> Focus:
+    m = FOCUS_Q.search(question)
+    head, count = "", False
+    if m and m.group(3).lower() not in VAGUE_HEAD:
+        stems = tokenize([m.group(3)])[0]
+        head = stems[0] if stems else ""
+        count = m.group(1).lower() == "how many"
+    return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)))
+
+
+def focus_found(f: Focus, texts: list[str]) -> float:
+    """Share of the question's focus items (head noun, years) that the evidence ``texts`` state."""
+    items = 0
+    found = 0
+    joined = " ".join(texts)
+    if f.head:
+        items += 1
+        if f.count:
+            for word in re.finditer(r"[\w-]+", joined):
+                stems = tokenize([word.group(0)])[0]
+                if stems and stems[0] == f.head:
+                    before = joined[: word.start()].split()[-3:]
+                    if any(COUNT_BEFORE.search(w) for w in before):
+                        found += 1
+                        break
+        elif f.head in set(tokenize([joined])[0]):
+            found += 1
+    for y in f.years:
+        items += 1
+        found += y in joined
+    return found / items if items else 1.0
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
@@ -273,7 +326,13 @@ def extract(
             take(nxt, s.score, s.rank)
 
     # The share of question words anywhere in the passages was tried as a third feature; it added nothing.
-    features = {"sem": best.sem, "lex": best.lex}
-    confidence = _sigmoid(w.abstain_bias + w.abstain_sem * best.sem + w.abstain_lex * best.lex)
+    f = question_focus(original or question)
+    lead = sentences[best.k]
+    passage = [sentences[k].text for k in by_passage.get(lead.passage_id, [])]
+    focus = focus_found(f, passage)
+    features = {"sem": best.sem, "lex": best.lex, "focus": focus, "focus_sent": focus_found(f, [lead.text])}
+    confidence = _sigmoid(
+        w.abstain_bias + w.abstain_sem * best.sem + w.abstain_lex * best.lex - w.abstain_focus * (1.0 - focus)
+    )
     return Extract(chosen, float(confidence), features)
 

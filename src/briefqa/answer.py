@@ -7,14 +7,15 @@ sentences that cover question words the answer lacks join it (questions that
 ask for several things), and a lead-in ("... the following:") brings the
 sentence it introduces. Whether to answer at all is a logistic model over a few
 evidence features (see ``Weights``), calibrated on the development part of
-eval/questions.jsonl.
+eval/questions.jsonl, lowered when the answer's passages do not state what the
+question asks for (the noun after "how many"/"which", or a year it names).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -31,16 +32,30 @@ HAS_NUMBER = re.compile(r"\d")
 CAPTION = re.compile(r"^\s*(figure|fig\.|table|annex)\s*[\dIVX]+\b", re.I)
 # A sentence that announces what follows ("... are the following:") is answered by the next one.
 LEAD_IN = re.compile(r"(:\s*|\bthe following\W*|\bbelow\W*)$", re.I)
-# The attribute a question asks for: the noun phrase after "how many" / "which" / "what", up to the verb.
+# The attribute a question asks for: the noun after "how many" / "which", up to the verb. ("What <noun>"
+# heads are left out: they are often abstract, "what direction", "what hurdle", and seldom stated verbatim.)
 FOCUS_Q = re.compile(
-    r"\b(how many|which|what)\s+((?:[\w'’-]+\s+){0,3}?)([\w-]+)\s+"
+    r"\b(how many|which)\s+((?:[\w'’-]+\s+){0,3}?)([\w-]+)\s+"
     r"(?:is|are|was|were|will|would|does|do|did|has|have|had|can|could|should|took|take|takes)\b",
     re.I,
 )
-# Heads that name no attribute of their own ("what kind of ...", "which one ...").
-VAGUE_HEAD = {"year", "years", "kind", "type", "sort", "one", "ones", "role", "way", "part", "change", "thing", "things"}
+# Heads that name no attribute of their own ("which kind of ...", "which one ...", "which year": a date).
+VAGUE_HEAD = {
+    "year", "years", "figure", "figures", "number", "detail", "details", "example", "examples",
+    "kind", "type", "sort", "one", "ones", "role", "way", "part", "change", "thing", "things",
+}  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
-COUNT_BEFORE = re.compile(r"(\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand)\s*$", re.I)
+# Cues of a question that asks for several things.
+SEVERAL_Q = re.compile(r"\b(and|both|which|what are|list|name some|two|three|four|five)\b", re.I)
+# Interrogatives and auxiliaries, as stemmed terms: they say how a question is asked, not what it is about.
+QUESTION_WORDS = frozenset(
+    tokenize(["how much many what which who whom whose when where why did does do was were is are has have had"])[0]
+)
+# A count: digits standing alone (not "1st", not part of a name) or a number word.
+CARDINAL = re.compile(
+    r"(?<![\w.-])\d[\d.,]*(?![\w-])|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -51,17 +66,20 @@ class Weights:
     prior: float = 0.15  # bonus of sentences from higher-ranked passages
     numeric: float = 0.10  # bonus of sentences with a number when the question asks for one
     caption: float = 0.25  # penalty of figure/table captions as answer sentences
-    runner_up: float = 0.90  # a second sentence joins when its score is this close to the best
+    runner_up: float = 0.80  # another sentence joins when its score is this close to the best
     cover_ratio: float = 0.75  # ... or when it is this close and covers question words the answer lacks
     cover_gain: float = 0.12  # least share of question-word weight a covering sentence must add
-    rerank_prior: float = 0.15  # rank prior when reordering passages by their best sentence
+    # A question asking for several things takes the next sentence of the best one's passage when that
+    # sentence's cosine to the question is at least this share of the best sentence's.
+    follow: float = 0.6
+    rerank_prior: float = 0.05  # rank prior when reordering passages by their best sentence
     rerank_cover: float = 0.60  # weight of the passage's own share of question words when reordering
     # Abstention: P(answerable) = sigmoid(bias + sum(coef * feature)); abstain below settings.abstain_threshold.
     # Fitted (class-balanced logistic regression) on the dev part of eval/questions.jsonl.
     abstain_bias: float = -5.45
     abstain_sem: float = 7.7  # cosine of the best sentence to the question
     abstain_lex: float = 3.0  # idf-weighted share of question words in the best sentence
-    abstain_focus: float = 0.0  # penalty when the asked-for attribute (head noun, count, year) is not in the evidence
+    abstain_focus: float = 2.3  # when the asked-for attribute (head noun, count, year) is missing; set on dev
 
 @dataclass
 class Scored:
@@ -201,7 +219,14 @@ def rerank(
         return best.get(r, -9.0) + w.rerank_cover * cover + w.rerank_prior / (1 + r)
 
     order = sorted(range(len(head)), key=lambda r: -key(r))
-    return [head[r] for r in order] + tail
+    # The reranked hits carry their rerank score, so scores fall with rank; the tail keeps its
+    # (smaller) fused score, capped so that it never rises above the last reranked one.
+    out = [replace(head[r], score=key(r)) for r in order]
+    floor = out[-1].score
+    for h in tail:
+        floor = min(floor, h.score)
+        out.append(replace(h, score=floor))
+    return out
 
 
 def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
@@ -240,26 +265,39 @@ def question_focus(question: str) -> Focus:
     return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)))
 
 
-def focus_found(f: Focus, texts: list[str]) -> float:
-    """Share of the question's focus items (head noun, years) that the evidence ``texts`` state."""
-    items = 0
-    found = 0
-    joined = " ".join(texts)
+def _counted(head: str, text: str) -> bool:
+    """Whether ``text`` gives a count of ``head``: a cardinal (not a year) at most three words before it."""
+    words = text.split()
+    stems = tokenize(words) if words else []
+    for i, s in enumerate(stems):
+        if s[:1] == [head] and any(
+            CARDINAL.fullmatch(w.strip("(),;:“”\"'")) and not YEAR.fullmatch(w.strip("(),;:."))
+            for w in words[max(0, i - 3) : i]
+        ):
+            return True
+    return False
+
+
+def focus_found(
+    f: Focus, texts: list[str], terms: list[frozenset[str]] | None = None, topic: frozenset[str] = frozenset()
+) -> float:
+    """Share of the question's focus items (head noun, years) that the evidence sentences ``texts`` state.
+
+    ``terms`` are the sentences' stemmed terms, when already known. A year counts only in a sentence that
+    also holds one of the ``topic`` terms (the question's subject words): "by 2020" in a sentence on another
+    subject does not answer "Korea's GDP in 2020".
+    """
+    terms = terms or [frozenset(x) for x in tokenize(texts)]
+    items = found = 0
     if f.head:
         items += 1
         if f.count:
-            for word in re.finditer(r"[\w-]+", joined):
-                stems = tokenize([word.group(0)])[0]
-                if stems and stems[0] == f.head:
-                    before = joined[: word.start()].split()[-3:]
-                    if any(COUNT_BEFORE.search(w) for w in before):
-                        found += 1
-                        break
-        elif f.head in set(tokenize([joined])[0]):
-            found += 1
+            found += any(_counted(f.head, text) for text in texts)
+        else:
+            found += any(f.head in ts for ts in terms)
     for y in f.years:
         items += 1
-        found += y in joined
+        found += any(y in text and (not topic or topic & ts) for text, ts in zip(texts, terms, strict=True))
     return found / items if items else 1.0
 
 
@@ -325,12 +363,32 @@ def extract(
         ):
             take(nxt, s.score, s.rank)
 
+    # A list often goes on in the next sentence of the same passage: keep it when it stays on the question's topic.
+    if w.follow and chosen and len(chosen) < max_sentences and SEVERAL_Q.search(original or question):
+        first = scored[0]
+        nxt = _next_sentence(first.k, sentences)
+        if (
+            nxt is not None
+            and sentences[nxt].passage_id == sentences[first.k].passage_id
+            and sentences[nxt].text not in seen_text
+            and not CAPTION.match(sentences[nxt].text)
+            and float(sentence_vecs[nxt] @ q_vec) >= w.follow * first.sem
+        ):
+            at = next(i for i, c in enumerate(chosen) if c.sentence.text == sentences[first.k].text) + 1
+            chosen.insert(at, Chosen(sentences[nxt], first.score, first.rank))
+            seen_text.add(sentences[nxt].text)
+
     # The share of question words anywhere in the passages was tried as a third feature; it added nothing.
     f = question_focus(original or question)
-    lead = sentences[best.k]
-    passage = [sentences[k].text for k in by_passage.get(lead.passage_id, [])]
-    focus = focus_found(f, passage)
-    features = {"sem": best.sem, "lex": best.lex, "focus": focus, "focus_sent": focus_found(f, [lead.text])}
+    # The asked-for attribute must be stated where the answer comes from: in the passages of its sentences.
+    cited = dict.fromkeys(c.sentence.passage_id for c in chosen)
+    ks = [k for pid in cited for k in by_passage.get(pid, [])]
+    # The question's subject words: not years, not question words, not far commoner than the rest ("Korea").
+    subject = [c for c in cs if not (c.forms[0] & QUESTION_WORDS) and not any(YEAR.fullmatch(x) for x in c.forms[0])]
+    floor = 0.5 * sum(c.weight for c in subject) / (len(subject) or 1)
+    topic = frozenset(t for c in subject if c.weight >= floor for form in c.forms for t in form)
+    focus = focus_found(f, [sentences[k].text for k in ks], [terms[k] for k in ks], topic)
+    features = {"sem": best.sem, "lex": best.lex, "focus": focus}
     confidence = _sigmoid(
         w.abstain_bias + w.abstain_sem * best.sem + w.abstain_lex * best.lex - w.abstain_focus * (1.0 - focus)
     )

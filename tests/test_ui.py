@@ -279,7 +279,8 @@ def test_browser_shows_injected_html_as_text(browser, ui_url):
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(ui_url)
-    title = browser.title
+    # Gradio sets the title after load; read it once it is there, so a change made by the attack would show.
+    title = WebDriverWait(browser, 30).until(lambda d: d.title)
     attack = "<img src=x onerror=\"document.title='pwned'\"><b>bold</b> What is the ICCP?"
     _submit(browser, attack)
     WebDriverWait(browser, 60).until(

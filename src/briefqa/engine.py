@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefqa.answer import Weights, extract, rerank
 from briefqa.embeddings import Embedder
@@ -86,33 +86,25 @@ class Assistant:
         top_k = k or self.settings.top_k
         q_vec = self.embedder.embed_query(query)
         hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))
-        hits = rerank(
-            query,
-            q_vec,
-            hits,
-            self.index.by_passage,
-            self.index.sentences,
-            self.index.sentence_vecs,
-            self.retriever.idf,
-            self.settings.rerank_depth,
-            self.weights,
-            original=plain,
-            acronyms=self.retriever.acronyms,
-        )
+        # The sentence table and the question's forms, shared by reranking and answering.
+        table: dict[str, Any] = {
+            "by_passage": self.index.by_passage,
+            "sentences": self.index.sentences,
+            "sentence_vecs": self.index.sentence_vecs,
+            "idf": self.retriever.idf,
+            "w": self.weights,
+            "original": plain,
+            "acronyms": self.retriever.acronyms,
+        }
+        hits = rerank(query, q_vec, hits, depth=self.settings.rerank_depth, **table)
         t1 = time.perf_counter()
         ex = extract(
             query,
             q_vec,
             hits,
-            self.index.by_passage,
-            self.index.sentences,
-            self.index.sentence_vecs,
-            self.retriever.idf,
-            self.settings.answer_passages,
-            self.settings.answer_sentences,
-            self.weights,
-            original=plain,
-            acronyms=self.retriever.acronyms,
+            n_passages=self.settings.answer_passages,
+            max_sentences=self.settings.answer_sentences,
+            **table,
         )
         abstained = not ex.chosen or ex.confidence < self.settings.abstain_threshold
         citations: list[Citation] = []

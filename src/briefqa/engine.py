@@ -15,7 +15,7 @@ from briefqa.index import StoredIndex
 from briefqa.retrieval import HybridRetriever, expand_query
 from briefqa.settings import Settings
 from briefqa.twohop import SourceLinker
-from briefqa.types import Answer, Citation, FootnoteRef, RankedPassage, Source, Timings
+from briefqa.types import Answer, Citation, FootnoteRef, Passage, RankedPassage, Source, Timings
 
 if TYPE_CHECKING:
     from briefqa.llm import LLM
@@ -72,6 +72,21 @@ class Assistant:
             self.links.attach(passage_id, out)
         return out
 
+    def citation(self, n: int, p: Passage, two_hop: bool = True) -> Citation:
+        """Citation ``n`` of passage ``p``, with its footnotes (and, with ``two_hop``, their source passages)."""
+        return Citation(
+            n=n,
+            text=p.text,
+            document=p.document,
+            title=p.title,
+            section=p.section,
+            section_title=p.full_title,
+            page=p.page,
+            url=p.url,
+            footnotes=self.footnote_refs(p.document, p.footnotes, passage_id=p.id if two_hop else ""),
+            passage_id=p.id,
+        )
+
     def ask(
         self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None
     ) -> Answer:
@@ -115,21 +130,7 @@ class Assistant:
                 pid = c.sentence.passage_id
                 if pid not in numbers:
                     numbers[pid] = len(numbers) + 1
-                    p = self.index.passages[pid]
-                    citations.append(
-                        Citation(
-                            n=numbers[pid],
-                            text=p.text,
-                            document=p.document,
-                            title=p.title,
-                            section=p.section,
-                            section_title=p.full_title,
-                            page=p.page,
-                            url=p.url,
-                            footnotes=self.footnote_refs(p.document, p.footnotes, passage_id=pid),
-                            passage_id=pid,
-                        )
-                    )
+                    citations.append(self.citation(numbers[pid], self.index.passages[pid]))
                 citations[numbers[pid] - 1].sentences.append(c.sentence.text)
                 parts.append(f"{c.sentence.text} [{numbers[pid]}]")
         passages = [

@@ -226,7 +226,7 @@ def finalise(assistant: Assistant, base: Answer, llm: LLM, text: str, evidence: 
             for n in c.cited:
                 if n not in final_n:
                     final_n[n] = len(final_n) + 1
-                    citations.append(_citation(assistant, final_n[n], by_n[n].passage))
+                    citations.append(assistant.citation(final_n[n], by_n[n].passage, two_hop=False))
                 cit = citations[final_n[n] - 1]
                 cit.sentences.append(c.text)
                 cit.supported = bool(cit.supported) or c.ok
@@ -258,22 +258,6 @@ def finalise(assistant: Assistant, base: Answer, llm: LLM, text: str, evidence: 
             "notice": "",
             "timings_ms": _timings(base, t0),
         }
-    )
-
-
-def _citation(assistant: Assistant, n: int, p: Passage) -> Citation:
-    return Citation(
-        n=n,
-        text=p.text,
-        document=p.document,
-        title=p.title,
-        section=p.section,
-        section_title=p.full_title,
-        page=p.page,
-        url=p.url,
-        footnotes=assistant.footnote_refs(p.document, p.footnotes),
-        passage_id=p.id,
-        supported=False,
     )
 
 

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
-import threading
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from briefqa.settings import Settings
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -23,16 +19,6 @@ def _progress(label: str, done: int, total: int) -> None:
     if total:
         end = "\n" if done >= total else ""
         print(f"\r  embedding {label}: {done}/{total} ({100 * done // total}%)", end=end, file=sys.stderr, flush=True)
-
-
-def _warm_up(settings: Settings) -> None:
-    import briefqa
-    from briefqa.errors import BriefqaError
-
-    try:
-        briefqa.assistant(settings).ask("What is the Industrial Complex Cluster Programme?")
-    except BriefqaError:
-        pass  # the page shows the same error to the first question that hits it
 
 
 def main() -> int:
@@ -53,8 +39,12 @@ def main() -> int:
 
     import briefqa
     from briefqa.errors import BriefqaError
+    from briefqa.worker import AssistantProcess
 
+    # SIGTERM (a service manager, `kill`) ends the app like Ctrl-C: the answering process is shut down too.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.perf_counter()
+    engine: AssistantProcess | None = None
     try:
         from briefqa.index import is_fresh
 
@@ -62,32 +52,35 @@ def main() -> int:
             print(f"Building the index from {settings.corpus_dir} …", file=sys.stderr, flush=True)
             report = briefqa.ingest(settings, progress=_progress)
             print(f"Index {report.identity}: {report.passages} passages ready.", file=sys.stderr, flush=True)
-        # Load the model and index (and answer once) while Gradio starts; the page opens only when both are
-        # ready, so the first question is answered as fast as the next ones.
-        warm = threading.Thread(target=_warm_up, args=(settings,), name="warm-up", daemon=True)
-        warm.start()
-
+        # The model and index load (and answer once) in a child process while Gradio starts here: on two cores
+        # the two start-ups overlap. The page opens when both are ready, so the first question is as fast as
+        # the next ones.
+        engine = AssistantProcess(settings)
         from briefqa import ui
 
-        app = ui.build_app(settings)
-        warm.join()
+        app = ui.build_app(settings, engine)
+        engine.wait_ready()
         try:
             _, url, _ = app.launch(prevent_thread_lock=True, quiet=True, **ui.launch_kwargs(settings))
         except OSError as exc:
             print(
-                f"Error: cannot serve on {settings.host}:{settings.port} ({exc}); "
-                "set BRIEFQA_PORT to a free port.",
+                f"Error: cannot serve on {settings.host}:{settings.port} ({exc}); set BRIEFQA_PORT to a free port.",
                 file=sys.stderr,
             )
+            engine.close()
             return 5
     except BriefqaError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
+        if engine is not None:
+            engine.close()
         return exc.exit_code
     print(f"briefqa is ready after {time.perf_counter() - started:.1f} s: open {url} in your browser.", flush=True)
     try:
         app.block_thread()
     except KeyboardInterrupt:
         pass
+    finally:
+        engine.close()
     return 0
 
 

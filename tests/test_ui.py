@@ -29,13 +29,18 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def ui_url(built_settings):
+    """The app as app.py serves it: the page here, the assistant in a child process."""
     from briefqa import ui
+    from briefqa.worker import AssistantProcess
 
     settings = built_settings.model_copy(update={"port": free_port()})
-    app = ui.build_app(settings)
+    engine = AssistantProcess(settings)
+    app = ui.build_app(settings, engine)
+    engine.wait_ready(timeout=120)
     _, url, _ = app.launch(prevent_thread_lock=True, quiet=True, **ui.launch_kwargs(settings))
     yield url
     app.close()
+    engine.close()
 
 
 @pytest.fixture()
@@ -161,13 +166,22 @@ def test_corpus_text_is_escaped_in_the_sources_panel():
     evil = 'Clusters <script>alert("x")</script> grow. <img src=x onerror=alert(1)> end.'
     ans = Answer(
         question="q",
-        answer="Clusters <script>alert(\"x\")</script> grow. [1]",
+        answer='Clusters <script>alert("x")</script> grow. [1]',
         abstained=False,
         citations=[
             Citation(
-                n=1, text=evil, document="d.txt", title="<b>T</b>", section="1", section_title="S", page=3,
-                url=None, sentences=['Clusters <script>alert("x")</script> grow.'],
-                footnotes=[FootnoteRef(number=2, text="<i>x</i>", urls=["javascript:alert(1)", "https://e.org/?a=1&b=<2>"])],
+                n=1,
+                text=evil,
+                document="d.txt",
+                title="<b>T</b>",
+                section="1",
+                section_title="S",
+                page=3,
+                url=None,
+                sentences=['Clusters <script>alert("x")</script> grow.'],
+                footnotes=[
+                    FootnoteRef(number=2, text="<i>x</i>", urls=["javascript:alert(1)", "https://e.org/?a=1&b=<2>"])
+                ],
             )
         ],
         passages=[RankedPassage(rank=1, text=evil, score=1.0, document="d.txt", section="1")],
@@ -183,11 +197,16 @@ def test_corpus_text_is_escaped_in_the_sources_panel():
 
 def test_app_py_starts_on_the_configured_port_and_says_where(built_settings, tmp_path):
     port = free_port()
-    env = {**os.environ, "BRIEFQA_INDEX_DIR": str(built_settings.index_dir), "BRIEFQA_PORT": str(port),
-           "BRIEFQA_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "BRIEFQA_INDEX_DIR": str(built_settings.index_dir),
+        "BRIEFQA_PORT": str(port),
+        "BRIEFQA_DATA_DIR": str(tmp_path / "data"),
+    }
     proc = subprocess.Popen(
         [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    children: list[int] = []
     try:
         lines = []
         deadline = time.monotonic() + 90
@@ -202,9 +221,42 @@ def test_app_py_starts_on_the_configured_port_and_says_where(built_settings, tmp
         assert f"open http://127.0.0.1:{port}/" in "".join(lines), "".join(lines)
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200 and "August 2018" in page.text
+        from gradio_client import Client
+
+        messages, _, _ = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "What is the ICCP?", 10, False, api_name="/ask"
+        )
+        assert re.search(r"\[1\]", _text(messages[1]))
+        children = _children(proc.pid)
+        assert children, "the answering process should be a child of app.py"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    deadline = time.monotonic() + 10
+    while [pid for pid in children if _running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _running(pid)], "app.py left its child behind"
+
+
+def _children(parent: int) -> list[int]:
+    """Running processes whose parent is ``parent``."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_app_py_bad_setting_is_one_line():
@@ -228,8 +280,14 @@ def browser(tmp_path):
 
     opts = Options()
     opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1500",
-                f"--user-data-dir={tmp_path / 'profile'}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1500",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     yield driver
@@ -256,8 +314,14 @@ def test_browser_asks_and_opens_the_sources_panel(browser, ui_url, tmp_path, ass
     wait = WebDriverWait(browser, 60)
     wait.until(lambda d: any("[1]" in e.text for e in d.find_elements(By.CSS_SELECTOR, ".bq-answer")))
     heading = wait.until(
-        lambda d: next((e for e in d.find_elements(By.XPATH, "//*[starts-with(normalize-space(.), 'Sources:')]")
-                        if e.is_displayed()), None)
+        lambda d: next(
+            (
+                e
+                for e in d.find_elements(By.XPATH, "//*[starts-with(normalize-space(.), 'Sources:')]")
+                if e.is_displayed()
+            ),
+            None,
+        )
     )
     passage_sentence = assistant.ask("What is the ICCP?").citations[0].sentences[0]
     assert not any(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, ".bq-passage mark"))

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import gradio as gr
 
@@ -41,8 +41,20 @@ EXAMPLES = [
 SUGGESTIONS = 3  # closest passages offered after an abstention
 STREAM_STEPS = 8  # chunks an answer appears in
 STREAM_PAUSE_S = 0.02
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 CSS = """
 .bq-answer sup.bq-ref { font-weight: 600; color: var(--color-accent); }
@@ -284,8 +296,10 @@ def _turn_messages(question: str, ans: Answer, shown: str, show_retrieved: bool,
             {
                 "role": "assistant",
                 "content": render_citations(ans, dated),
-                "metadata": {"title": f"Sources: {n} cited passage{'s' if n > 1 else ''} (briefing of {dated})",
-                             "status": "done"},
+                "metadata": {
+                    "title": f"Sources: {n} cited passage{'s' if n > 1 else ''} (briefing of {dated})",
+                    "status": "done",
+                },
             }
         )
     if ans.abstained and ans.passages:
@@ -325,8 +339,17 @@ def _choices(turns: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
-def build_app(settings: Settings) -> gr.Blocks:
-    """The whole UI for these settings; launch it with ``launch_kwargs(settings)``."""
+class Asker(Protocol):
+    """What the UI asks: an ``Assistant`` in this process, or one in a child (``worker.AssistantProcess``)."""
+
+    def ask(self, question: str, k: int | None = None, searched: str | None = None) -> Answer: ...
+
+
+def build_app(settings: Settings, asker: Asker | None = None) -> gr.Blocks:
+    """The whole UI for these settings; launch it with ``launch_kwargs(settings)``.
+
+    Questions go to ``asker``, by default this process's ``briefqa.assistant(settings)``.
+    """
     state = read_state(settings)
     dated = briefing_date(state)
     sources = list(state.sources) if state else []
@@ -339,10 +362,10 @@ def build_app(settings: Settings) -> gr.Blocks:
                 store_box.append(FeedbackStore(settings))
             return store_box[0]
 
-    def assistant() -> Any:
+    def assistant() -> Asker:
         if read_state(settings) is None:
             raise IndexNotBuilt("The index is not built yet: run `briefqa ingest` (or `make run`).")
-        return briefqa.assistant(settings)
+        return asker or briefqa.assistant(settings)
 
     @_guarded_stream
     def respond(
@@ -437,8 +460,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     latex_delimiters=[],
                     allow_tags=False,
                     sanitize_html=True,
-                    placeholder="Ask about clusters, programmes, ministries and figures in Korea (as of "
-                    f"{dated}).",
+                    placeholder=f"Ask about clusters, programmes, ministries and figures in Korea (as of {dated}).",
                 )
                 with gr.Row():
                     question = gr.Textbox(

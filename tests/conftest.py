@@ -32,9 +32,7 @@ def _no_user_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_settings(tmp: Path, corpus: Path | None = None, **kw: object):
     from briefqa.settings import Settings
 
-    return Settings(
-        corpus_dir=corpus or CORPUS, index_dir=tmp / "index", data_dir=tmp / "data", _env_file=None, **kw
-    )
+    return Settings(corpus_dir=corpus or CORPUS, index_dir=tmp / "index", data_dir=tmp / "data", _env_file=None, **kw)
 
 
 def copy_corpus(dest: Path) -> Path:
@@ -61,3 +59,24 @@ def assistant(built_settings):
     import briefqa
 
     return briefqa.assistant(built_settings)
+
+
+def children(parent: int) -> list[int]:
+    """Running (not zombie) processes whose parent is ``parent``, from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from briefqa.types import Answer, Citation, FootnoteRef, RankedPassage, Timings
+from conftest import children, running
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -206,7 +207,7 @@ def test_app_py_starts_on_the_configured_port_and_says_where(built_settings, tmp
     proc = subprocess.Popen(
         [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    children: list[int] = []
+    kids: list[int] = []
     try:
         lines = []
         deadline = time.monotonic() + 90
@@ -227,36 +228,15 @@ def test_app_py_starts_on_the_configured_port_and_says_where(built_settings, tmp
             "What is the ICCP?", 10, False, api_name="/ask"
         )
         assert re.search(r"\[1\]", _text(messages[1]))
-        children = _children(proc.pid)
-        assert children, "the answering process should be a child of app.py"
+        kids = children(proc.pid)
+        assert kids, "the answering process should be a child of app.py"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
     deadline = time.monotonic() + 10
-    while [pid for pid in children if _running(pid)] and time.monotonic() < deadline:
+    while [pid for pid in kids if running(pid)] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in children if _running(pid)], "app.py left its child behind"
-
-
-def _children(parent: int) -> list[int]:
-    """Running processes whose parent is ``parent``."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == parent and fields[0] != "Z":
-            out.append(int(stat.parent.name))
-    return out
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert not [pid for pid in kids if running(pid)], "app.py left its child behind"
 
 
 def test_app_py_bad_setting_is_one_line():

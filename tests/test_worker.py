@@ -15,7 +15,7 @@ import pytest
 from briefqa.embeddings import Embedder, QueryEncoder
 from briefqa.errors import IndexNotBuilt, InvalidInput
 from briefqa.worker import AssistantProcess
-from conftest import make_settings
+from conftest import children, make_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,20 +59,12 @@ def engine(built_settings):
 
 
 def _children() -> list[int]:
-    me = str(os.getpid())
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if (
-            fields[1] == me
-            and fields[0] != "Z"
-            and "spawn_main" in (stat.parent / "cmdline").read_text(errors="replace")
-        ):
-            out.append(int(stat.parent.name))
-    return out
+    """This process's answering children (not the multiprocessing resource tracker)."""
+    return [
+        pid
+        for pid in children(os.getpid())
+        if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text("utf-8", "replace")
+    ]
 
 
 def test_the_child_answers_as_the_library_does(engine, assistant):

@@ -78,6 +78,28 @@ def test_questions_can_be_answered_from_a_source_directly(linked) -> None:
     assert [f.number for f in cite.footnotes] == [1] and cite.footnotes[0].text == reg[1].text
 
 
+def test_a_generated_answer_carries_the_same_second_hop(linked) -> None:
+    """An LLM answer (FAKE OpenAI-compatible server) citing the claim leads to the same source passage."""
+    from briefqa.llm import make_llm
+    from fake_llm import FakeLLMServer
+
+    settings, reg, _ = linked
+    question = "What annual growth rate did Korea have between 1962 and 1994?"
+    extractive = briefqa.ask(question, settings)
+    claim = _ref(extractive, 1).passages[0].claim
+    with FakeLLMServer() as fake:
+        fake.script.append(f"{claim} [1]")
+        llm = make_llm(
+            settings.model_copy(
+                update={"llm": "openai-compatible", "llm_base_url": fake.url, "llm_model": fake.model}
+            )
+        )
+        ans = briefqa.assistant(settings).ask(question, llm=llm)
+    assert ans.mode == "generative", [c.problems for c in ans.checks]
+    assert _ref(ans, 1).passages == _ref(extractive, 1).passages
+    assert _ref(ans, 1).passages[0].url == reg[1].urls[0]
+
+
 def test_footnotes_without_an_indexed_source_have_no_second_hop(linked) -> None:
     settings, _, _ = linked
     ans = briefqa.ask("Which rank did South Korea have as exporting country by 2010?", settings)

@@ -72,8 +72,8 @@ class Assistant:
             self.links.attach(passage_id, out)
         return out
 
-    def citation(self, n: int, p: Passage, two_hop: bool = True) -> Citation:
-        """Citation ``n`` of passage ``p``, with its footnotes (and, with ``two_hop``, their source passages)."""
+    def citation(self, n: int, p: Passage) -> Citation:
+        """Citation ``n`` of passage ``p``, with its footnotes and their indexed source passages (two hops)."""
         return Citation(
             n=n,
             text=p.text,
@@ -83,7 +83,7 @@ class Assistant:
             section_title=p.full_title,
             page=p.page,
             url=p.url,
-            footnotes=self.footnote_refs(p.document, p.footnotes, passage_id=p.id if two_hop else ""),
+            footnotes=self.footnote_refs(p.document, p.footnotes, passage_id=p.id),
             passage_id=p.id,
         )
 

@@ -226,7 +226,7 @@ def finalise(assistant: Assistant, base: Answer, llm: LLM, text: str, evidence: 
             for n in c.cited:
                 if n not in final_n:
                     final_n[n] = len(final_n) + 1
-                    citations.append(assistant.citation(final_n[n], by_n[n].passage, two_hop=False))
+                    citations.append(assistant.citation(final_n[n], by_n[n].passage))
                 cit = citations[final_n[n] - 1]
                 cit.sentences.append(c.text)
                 cit.supported = bool(cit.supported) or c.ok

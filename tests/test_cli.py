@@ -61,6 +61,17 @@ def test_ask_json_follows_the_documented_contract(built_settings: Settings, tmp_
     assert ans["timings_ms"]["total"] >= ans["timings_ms"]["retrieve"] > 0
 
 
+def test_ask_text_names_footnotes_whose_text_was_lost(built_settings: Settings, tmp_path: Path) -> None:
+    question = "How many Mini Clusters were there in 2016?"
+    env = env_for(built_settings)
+    ans = json.loads(briefqa(["ask", "--json", question], env, tmp_path).stdout)
+    lost = {f["number"] for c in ans["citations"] for f in c["footnotes"] if not f["text"]}
+    assert lost, "the passage on 78 Mini Clusters cites footnote 94, whose text the PDF extraction lost"
+    text = briefqa(["ask", question], env, tmp_path).stdout
+    for n in lost:
+        assert f"footnote {n}: (text lost in extraction)" in text
+
+
 def test_ask_reads_questions_from_stdin_and_writes_json_lines_in_order(
     built_settings: Settings, tmp_path: Path
 ) -> None:

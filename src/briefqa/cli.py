@@ -18,6 +18,9 @@ import briefqa
 from briefqa.errors import BriefqaError
 from briefqa.settings import Settings, configure_offline
 
+# A footnote whose text the PDF extraction lost (the registry keeps its number and position).
+LOST = "(text lost in extraction)"
+
 
 class BriefqaGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
@@ -106,7 +109,8 @@ def _print_answer(ans: briefqa.Answer, text: bool = True) -> None:
         click.echo(f"[{c.n}] {c.title}, {where}{c.section_title}" + (f", p. {c.page}" if c.page else ""))
         for f in c.footnotes:
             url = f" {f.urls[0]}" if f.urls else ""
-            click.echo(f"    footnote {f.number}: {f.text[:100]}{'…' if len(f.text) > 100 else ''}{url}")
+            text = f"{f.text[:100]}{'…' if len(f.text) > 100 else ''}" if f.text else LOST
+            click.echo(f"    footnote {f.number}: {text}{url}")
             for sp in f.passages:  # issue 7: the source's own passage (two hops)
                 click.echo(f"      source says: {sp.sentence[:160]} ({sp.title}{', ' + sp.url if sp.url else ''})")
                 for m in sp.mismatch:
@@ -189,7 +193,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     for r in recs:
         extra = f" (= footnote {r.ibid_of})" if r.ibid_of else ""
         text = r.text if len(r.text) < 110 else r.text[:107] + "…"
-        click.echo(f"{r.number:>4}  {text or '(text lost in extraction)'}{extra}")
+        click.echo(f"{r.number:>4}  {text or LOST}{extra}")
         for u in r.urls:
             click.echo(f"      {u}" + (f"  (consulted {r.consulted})" if r.consulted else ""))
 

@@ -61,7 +61,7 @@
         if (c.url) li.appendChild(link(c.url, c.title)); else li.appendChild(document.createTextNode(c.title));
         li.appendChild(document.createTextNode(", " + where));
         c.footnotes.forEach(function (f) {
-          var fn = el("span", "fn", "footnote " + f.number + ": " + (f.text.length > 140 ? f.text.slice(0, 140) + "\u2026" : f.text) + " ");
+          var fn = el("span", "fn", "footnote " + f.number + ": " + (!f.text ? "(text lost in extraction)" : f.text.length > 140 ? f.text.slice(0, 140) + "\u2026" : f.text) + " ");
           f.urls.forEach(function (u) { fn.appendChild(link(u, u)); fn.appendChild(document.createTextNode(" ")); });
           li.appendChild(fn);
         });

@@ -109,8 +109,8 @@ def _print_answer(ans: briefqa.Answer, text: bool = True) -> None:
         click.echo(f"[{c.n}] {c.title}, {where}{c.section_title}" + (f", p. {c.page}" if c.page else ""))
         for f in c.footnotes:
             url = f" {f.urls[0]}" if f.urls else ""
-            text = f"{f.text[:100]}{'…' if len(f.text) > 100 else ''}" if f.text else LOST
-            click.echo(f"    footnote {f.number}: {text}{url}")
+            note = f"{f.text[:100]}{'…' if len(f.text) > 100 else ''}" if f.text else LOST
+            click.echo(f"    footnote {f.number}: {note}{url}")
             for sp in f.passages:  # issue 7: the source's own passage (two hops)
                 click.echo(f"      source says: {sp.sentence[:160]} ({sp.title}{', ' + sp.url if sp.url else ''})")
                 for m in sp.mismatch:

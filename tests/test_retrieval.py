@@ -6,7 +6,7 @@ import pytest
 
 import briefqa
 from briefqa.engine import ABSTAIN_TEXT, Assistant
-from briefqa.retrieval import expand_query
+from briefqa.retrieval import expand_query, tokenize, with_bigrams
 from briefqa.settings import Settings
 
 
@@ -77,3 +77,12 @@ def test_python_api_asks_with_explicit_settings(built_settings: Settings) -> Non
     # The cited passage's footnotes come with their registry text.
     refs = {f.number: f for c in ans.citations for f in c.footnotes}
     assert refs[1].text.startswith("World Bank, Republic of Korea") and refs[1].consulted == "07/08/2018"
+
+
+def test_a_phrase_of_the_question_outranks_its_words_apart_in_bm25(assistant: Assistant) -> None:
+    # BM25 also indexes neighbouring word pairs: "new materials" as a phrase beats "new" and "materials" apart.
+    tokens = tokenize(["Where are the new materials clusters located?"])[0]
+    assert "new materi" in with_bigrams(tokens)
+    retriever = assistant.retriever
+    docs, _ = retriever.bm25.retrieve([with_bigrams(tokens)], k=1, show_progress=False, n_threads=1)
+    assert "new materials in the Gangwon Zone" in assistant.index.passages[retriever.ids[int(docs[0][0])]].text

@@ -2,13 +2,17 @@
 
 Each candidate sentence (from the top passages) is scored by its meaning
 (cosine to the question), by the share of the question's rarer words it
-contains, and by its passage's rank. The answer starts with the best sentence;
+contains (interrogatives left out; a sentence opening with "This ..."/"It ..."
+also gets the words of the sentence before it), by a number of the kind asked
+for (an amount, not a year, for "how much"), and by its passage's rank. The answer starts with the best sentence;
 sentences that cover question words the answer lacks join it (questions that
 ask for several things), and a lead-in ("... the following:") brings the
 sentence it introduces. Whether to answer at all is a logistic model over a few
 evidence features (see ``Weights``), calibrated on the development part of
 eval/questions.jsonl, lowered when the answer's passages do not state what the
-question asks for (the noun after "how many"/"which", or a year it names).
+question asks for (the noun after "how many"/"which", or a year it names), or
+no sentence states the attribute of "what is the <attribute> of <subject>"
+together with the subject.
 """
 
 from __future__ import annotations
@@ -28,6 +32,17 @@ NUMERIC_Q = re.compile(
     re.I,
 )
 HAS_NUMBER = re.compile(r"\d")
+# Questions after an amount (not a date): "how much", "how many", "what share" want a quantity, and a
+# sentence whose only numbers are years ("In 2009 the government ...") does not give one.
+QUANTITY_Q = re.compile(
+    r"^\s*(how (many|much|large|big|high)|what (percentage|share|proportion|amount|budget|growth)|"
+    r"what was the (value|size|number))\b",
+    re.I,
+)
+# A number that is not a year: digits not inside another number, unless they are a 19xx/20xx year.
+QUANTITY = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d]|[.,]\d))\d[\d.,]*")
+# A sentence opening with a pronoun or "this/these ..." is about what the sentence before it named.
+REFERS = re.compile(r"^\W*(this|these|that|those|it|its|they|their|such|he|she|his|her)\b", re.I)
 # Figure and table captions name a topic but state nothing, so they make poor answers.
 CAPTION = re.compile(r"^\s*(figure|fig\.|table|annex)\s*[\dIVX]+\b", re.I)
 # A sentence that announces what follows ("... are the following:") is answered by the next one.
@@ -39,10 +54,15 @@ FOCUS_Q = re.compile(
     r"(?:is|are|was|were|will|would|does|do|did|has|have|had|can|could|should|took|take|takes)\b",
     re.I,
 )
+# "What is the <attribute> of <thing>?": the attribute must be stated about the thing, in one sentence with it
+# ("the population" of a sentence on phone users does not give a city's population).
+ATTRIBUTE_Q = re.compile(
+    r"\bwhat (?:is|was|are|were) (?:the|its|their|[\w-]+['’]s) (?:[\w-]+\s+){0,2}?([\w-]+)\s+(?:of|in|for)\b", re.I
+)
 # Heads that name no attribute of their own ("which kind of ...", "which one ...", "which year": a date).
 VAGUE_HEAD = {
     "year", "years", "figure", "figures", "number", "detail", "details", "example", "examples",
-    "kind", "type", "sort", "one", "ones", "role", "way", "part", "change", "thing", "things",
+    "kind", "type", "sort", "one", "ones", "role", "way", "part", "change", "thing", "things", "name", "value",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Cues of a question that asks for several things.
@@ -74,12 +94,18 @@ class Weights:
     follow: float = 0.6
     rerank_prior: float = 0.05  # rank prior when reordering passages by their best sentence
     rerank_cover: float = 0.60  # weight of the passage's own share of question words when reordering
+    rerank_bm25: float = 0.1  # weight of the passage's BM25 score (as a share of the best) when reordering
+    # A sentence that refers back ("This Committee was co-chaired by ...") also covers, at this discount,
+    # the question words of the sentence before it.
+    context: float = 1.0
     # Abstention: P(answerable) = sigmoid(bias + sum(coef * feature)); abstain below settings.abstain_threshold.
     # Fitted (class-balanced logistic regression) on the dev part of eval/questions.jsonl.
-    abstain_bias: float = -5.45
-    abstain_sem: float = 7.7  # cosine of the best sentence to the question
-    abstain_lex: float = 3.0  # idf-weighted share of question words in the best sentence
-    abstain_focus: float = 2.3  # when the asked-for attribute (head noun, count, year) is missing; set on dev
+    abstain_bias: float = -6.3
+    abstain_sem: float = 10.5  # cosine of the best sentence to the question
+    abstain_lex: float = 3.5  # idf-weighted share of question words in the best sentence
+    abstain_focus: float = 5.4  # when the asked-for head noun, count or year is missing; set on dev
+    abstain_attribute: float = 4.0  # when "what is the <attribute> of <subject>" has no sentence stating both
+
 
 @dataclass
 class Scored:
@@ -134,7 +160,9 @@ def concepts(question: str, idf: dict[str, float], acronyms: dict[str, str] | No
     """The question's words weighted by idf; an acronym and its long form count as one word, not many."""
     max_idf = max(idf.values()) if idf else 1.0
     out: dict[str, Concept] = {}
-    for t in tokenize([question])[0]:
+    words = tokenize([question])[0]
+    # "who", "how", "did" say how a question is asked; rare in prose, they would outweigh its subject.
+    for t in [t for t in words if t not in QUESTION_WORDS] or words:
         out.setdefault(t, Concept(idf.get(t, max_idf), [frozenset([t])]))
     low = question.lower()
     for acro, long in (acronyms or {}).items():
@@ -172,15 +200,21 @@ def score_sentences(
     cs = concepts(question, idf) if cs is None else cs
     idx = np.array([k for k, _ in cand])
     sem = sentence_vecs[idx] @ q_vec
+    wants_quantity = bool(QUANTITY_Q.search(question))
     wants_number = bool(NUMERIC_Q.search(question))
     all_terms = sentence_terms(sentences)
+    total = sum(c.weight for c in cs) or 1.0
     scored: list[Scored] = []
     for j, (k, rank) in enumerate(cand):
         covered = frozenset(i for i, c in enumerate(cs) if c.covered_by(all_terms[k]))
-        lex = sum(cs[i].weight for i in covered) / (sum(c.weight for c in cs) or 1.0)
+        lex = sum(cs[i].weight for i in covered) / total
         text = sentences[k].text
         score = float(sem[j]) + w.lexical * lex + w.prior / (1 + rank)
-        if wants_number and HAS_NUMBER.search(text):
+        if w.context and REFERS.match(text) and (prev := _prev_sentence(k, sentences)) is not None:
+            inherited = [i for i, c in enumerate(cs) if i not in covered and c.covered_by(all_terms[prev])]
+            score += w.context * w.lexical * sum(cs[i].weight for i in inherited) / total
+        answers_number = QUANTITY.search(text) if wants_quantity else wants_number and HAS_NUMBER.search(text)
+        if answers_number:
             score += w.numeric
         if CAPTION.match(text):
             score -= w.caption
@@ -214,9 +248,16 @@ def rerank(
         best[s.rank] = max(best.get(s.rank, -9.0), s.score)
         covered.setdefault(s.rank, set()).update(s.terms)
 
+    top_bm25 = max((h.bm25 for h in head), default=0.0) or 1.0
+
     def key(r: int) -> float:
         cover = sum(cs[i].weight for i in covered.get(r, ())) / total
-        return best.get(r, -9.0) + w.rerank_cover * cover + w.rerank_prior / (1 + r)
+        return (
+            best.get(r, -9.0)
+            + w.rerank_cover * cover
+            + w.rerank_prior / (1 + r)
+            + w.rerank_bm25 * head[r].bm25 / top_bm25
+        )
 
     order = sorted(range(len(head)), key=lambda r: -key(r))
     # The reranked hits carry their rerank score, so scores fall with rank; the tail keeps its
@@ -227,6 +268,15 @@ def rerank(
         floor = min(floor, h.score)
         out.append(replace(h, score=floor))
     return out
+
+
+def _prev_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
+    """The sentence before ``k`` (the table is in document order; repeats of ``k`` from overlapping chunks are skipped)."""
+    text = sentences[k].text
+    j = k - 1
+    while j >= 0 and sentences[j].text == text:
+        j -= 1
+    return j if j >= 0 else None
 
 
 def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
@@ -253,16 +303,21 @@ class Focus:
     head: str = ""  # stemmed head noun, "" when none
     count: bool = False  # "how many <head>": a number must stand right before the head
     years: tuple[str, ...] = ()
+    attribute: bool = False  # "what is the <head> of ...": the head must share a sentence with the subject
 
 
 def question_focus(question: str) -> Focus:
     m = FOCUS_Q.search(question)
-    head, count = "", False
+    head, count, attribute = "", False, False
     if m and m.group(3).lower() not in VAGUE_HEAD:
         stems = tokenize([m.group(3)])[0]
         head = stems[0] if stems else ""
         count = m.group(1).lower() == "how many"
-    return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)))
+    elif (a := ATTRIBUTE_Q.search(question)) and a.group(1).lower() not in VAGUE_HEAD:
+        stems = tokenize([a.group(1)])[0]
+        head = stems[0] if stems else ""
+        attribute = bool(head)
+    return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)), attribute)
 
 
 def _counted(head: str, text: str) -> bool:
@@ -387,10 +442,21 @@ def extract(
     subject = [c for c in cs if not (c.forms[0] & QUESTION_WORDS) and not any(YEAR.fullmatch(x) for x in c.forms[0])]
     floor = 0.5 * sum(c.weight for c in subject) / (len(subject) or 1)
     topic = frozenset(t for c in subject if c.weight >= floor for form in c.forms for t in form)
-    focus = focus_found(f, [sentences[k].text for k in ks], [terms[k] for k in ks], topic)
-    features = {"sem": best.sem, "lex": best.lex, "focus": focus}
+    texts, kterms = [sentences[k].text for k in ks], [terms[k] for k in ks]
+    # A "what is the <attribute> of" head is a weaker cue than a counted or "which" head (the attribute is
+    # often implied: "Gumi (electronics)" gives a specialisation without the word), so it is its own feature.
+    attribute = 1.0
+    if f.attribute:
+        # The attribute must share a sentence with another of the subject's words (an acronym or its long form).
+        others = [c for c in subject if c.weight >= floor and f.head not in c.forms[0]]
+        attribute = float(not others or any(f.head in ts and any(c.covered_by(ts) for c in others) for ts in kterms))
+    focus = focus_found(replace(f, head="") if f.attribute else f, texts, kterms, topic)
+    features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute}
     confidence = _sigmoid(
-        w.abstain_bias + w.abstain_sem * best.sem + w.abstain_lex * best.lex - w.abstain_focus * (1.0 - focus)
+        w.abstain_bias
+        + w.abstain_sem * best.sem
+        + w.abstain_lex * best.lex
+        - w.abstain_focus * (1.0 - focus)
+        - w.abstain_attribute * (1.0 - attribute)
     )
     return Extract(chosen, float(confidence), features)
-

@@ -25,6 +25,12 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 
+def with_bigrams(tokens: list[str]) -> list[str]:
+    """Tokens plus each pair of neighbouring ones ("parts and materials" -> "part materi"), so a phrase
+    of the question outscores passages that hold its words apart."""
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
 def find_acronyms(texts: list[str]) -> dict[str, str]:
     """ACRONYM -> long form, from "Long Form (ACRO)" definitions in the corpus."""
     found: dict[str, str] = {}
@@ -70,13 +76,14 @@ class HybridRetriever:
         self.settings = settings
         self.ids = index.order
         texts = [f"{index.passages[i].heading}\n{index.passages[i].text}" for i in self.ids]
+        tokens = [with_bigrams(t) for t in tokenize(texts)]
         self.bm25 = bm25s.BM25()
-        self.bm25.index(tokenize(texts), show_progress=False)
+        self.bm25.index(tokens, show_progress=False)
         self.acronyms = find_acronyms([index.passages[i].text for i in self.ids])
-        # Inverse document frequency of each stemmed term, for answer scoring.
+        # Inverse document frequency of each stemmed term (and word pair), for answer scoring.
         n = len(texts)
         df: dict[str, int] = {}
-        for toks in tokenize(texts):
+        for toks in tokens:
             for t in set(toks):
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
@@ -85,7 +92,7 @@ class HybridRetriever:
         s = self.settings
         n = min(s.candidates, len(self.ids))
         dense = self.index.dense(query_vec, n)
-        q_tokens = tokenize([query])[0]
+        q_tokens = with_bigrams(tokenize([query])[0])
         bm: list[tuple[str, float]] = []
         if q_tokens:
             docs, scores = self.bm25.retrieve([q_tokens], k=n, show_progress=False, n_threads=1)

@@ -47,11 +47,13 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = Field(10, ge=1, le=50, description="Passages returned with every answer (ranked list).")
     candidates: int = Field(40, ge=5, le=200, description="Candidates each retriever (dense, BM25) contributes.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(30, ge=1, description="Reciprocal rank fusion constant.")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
-    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    bm25_weight: float = Field(
+        1.5, ge=0, description="Weight of the BM25 ranking (words and word pairs) in the fusion."
+    )
     sentence_weight: float = Field(
-        1.0, ge=0, description="Weight of the best-matching-sentence (dense) ranking in the fusion."
+        0.5, ge=0, description="Weight of the best-matching-sentence (dense) ranking in the fusion."
     )
 
     rerank_depth: int = Field(

@@ -1,0 +1,59 @@
+"""The general rules of answer scoring and abstention, on the real briefing, model and index."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from briefqa.answer import QUANTITY, Weights, concepts, question_focus, score_sentences
+from briefqa.engine import Assistant
+
+
+def test_question_words_are_not_subject_words(assistant: Assistant) -> None:
+    # "Who" and "did" are rare in prose, so by idf they would outweigh what the question is about.
+    forms = {
+        t
+        for c in concepts("Who chaired the committee, and when did it meet?", assistant.retriever.idf)
+        for f in c.forms
+        for t in f
+    }
+    assert {"chair", "committe", "meet"} <= forms
+    assert not forms & {"who", "when", "did"}
+
+
+def test_a_quantity_is_a_number_that_is_not_a_year() -> None:
+    assert QUANTITY.search("It has spent KRW 630 billion (= about €502 million) between 2005-2015")
+    assert QUANTITY.search("a programme of USD38.5 billion")
+    assert QUANTITY.search("the second highest GERD in the world (4.23% of GDP)")
+    assert not QUANTITY.search("In 2009 the government adjusted the programme, as planned for 2005-2015.")
+
+
+def test_a_sentence_that_refers_back_inherits_the_words_of_the_one_before(assistant: Assistant) -> None:
+    idx = assistant.index
+    k = next(i for i, s in enumerate(idx.sentences) if s.text.startswith("This Committee was co-chaired"))
+    question = "Who co-chaired the Presidential Committee on Green Growth?"
+    q_vec = assistant.embedder.embed_query(question)
+    args = (question, q_vec, [(k, 0)], idx.sentences, idx.sentence_vecs, assistant.retriever.idf)
+    with_context = score_sentences(*args, Weights())[0]
+    without = score_sentences(*args, replace(Weights(), context=0.0))[0]
+    # "Presidential", "Green Growth" are in the sentence before; the sentence itself keeps its own share.
+    assert with_context.score > without.score + 0.05
+    assert with_context.lex == without.lex
+
+
+def test_an_attribute_question_names_its_attribute_and_not_a_vague_one() -> None:
+    f = question_focus("What is the population of Busan?")
+    assert f.attribute and f.head == "popul"
+    assert question_focus("What is the name of the programme's director?").head == ""
+    assert not question_focus("How many Mini Clusters are there?").attribute
+
+
+def test_an_attribute_stated_only_about_something_else_abstains(assistant: Assistant) -> None:
+    # The briefing has budgets (foreign aid) and KICOX, but never KICOX's budget; the acronym's long form
+    # ("Korea ...") must not count as the subject in a sentence about Korea's budget.
+    for question in ("What is the budget of KICOX?", "What is the population of Busan?"):
+        assert assistant.ask(question).abstained, question
+
+
+def test_an_attribute_stated_about_its_subject_is_answered(assistant: Assistant) -> None:
+    ans = assistant.ask("What was the GDP of Korea in 2016?")
+    assert not ans.abstained and "1,414" in ans.answer

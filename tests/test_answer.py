@@ -44,6 +44,7 @@ def test_an_attribute_question_names_its_attribute_and_not_a_vague_one() -> None
     f = question_focus("What is the population of Busan?")
     assert f.attribute and f.head == "popul"
     assert question_focus("What is the name of the programme's director?").head == ""
+    assert question_focus("What is the annual corporate tax rate in Busan?").head == "rate"
     assert not question_focus("How many Mini Clusters are there?").attribute
 
 

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     )
     answer_passages: int = Field(4, ge=1, le=20, description="Top passages whose sentences may form the answer.")
     abstain_threshold: float = Field(
-        0.33,
+        0.40,
         ge=0,
         le=1,
         description="Answers whose confidence (estimated chance the briefing answers it) is below this abstain; "

@@ -58,3 +58,12 @@ def test_an_attribute_stated_only_about_something_else_abstains(assistant: Assis
 def test_an_attribute_stated_about_its_subject_is_answered(assistant: Assistant) -> None:
     ans = assistant.ask("What was the GDP of Korea in 2016?")
     assert not ans.abstained and "1,414" in ans.answer
+
+
+def test_a_list_goes_on_past_a_chunk_boundary(assistant: Assistant) -> None:
+    # "... have implemented cluster policy with different objectives and targets." ends one chunk; the next
+    # chunk opens with what the objectives were.
+    ans = assistant.ask("Which objectives did MOST and MOCIE pursue with their cluster policies?")
+    assert "different objectives and targets" in ans.answer
+    assert "production-based" in ans.answer
+    assert len(ans.citations) >= 2

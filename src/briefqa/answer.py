@@ -418,13 +418,13 @@ def extract(
         ):
             take(nxt, s.score, s.rank)
 
-    # A list often goes on in the next sentence of the same passage: keep it when it stays on the question's topic.
+    # A list often goes on in the next sentence, in the same passage or past a chunk boundary (chunks cut the
+    # text, not its argument): keep it when it stays on the question's topic.
     if w.follow and chosen and len(chosen) < max_sentences and SEVERAL_Q.search(original or question):
         first = scored[0]
         nxt = _next_sentence(first.k, sentences)
         if (
             nxt is not None
-            and sentences[nxt].passage_id == sentences[first.k].passage_id
             and sentences[nxt].text not in seen_text
             and not CAPTION.match(sentences[nxt].text)
             and float(sentence_vecs[nxt] @ q_vec) >= w.follow * first.sem

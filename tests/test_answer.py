@@ -67,3 +67,15 @@ def test_a_list_goes_on_past_a_chunk_boundary(assistant: Assistant) -> None:
     assert "different objectives and targets" in ans.answer
     assert "production-based" in ans.answer
     assert len(ans.citations) >= 2
+
+
+def test_a_count_within_a_named_place_must_name_it(assistant: Assistant) -> None:
+    # The briefing counts 78 Mini Clusters in all, never those of Daegu or Gwangju.
+    for question in ("How many Mini Clusters are located in Daegu?", "How many Mini Clusters are there in Gwangju?"):
+        assert question_focus(question).names, question
+        assert assistant.ask(question).abstained, question
+    # A count that names its place is answered; an acronym's long form names it too ("cluster programme").
+    ans = assistant.ask("How many mini clusters does the G-Park complex count?")
+    assert not ans.abstained and "5 mini clusters" in ans.answer
+    ans = assistant.ask("How many pilot complexes did the ICCP start with?")
+    assert not ans.abstained and "seven pilot industrial complexes" in ans.answer

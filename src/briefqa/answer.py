@@ -304,20 +304,27 @@ class Focus:
     count: bool = False  # "how many <head>": a number must stand right before the head
     years: tuple[str, ...] = ()
     attribute: bool = False  # "what is the <head> of ...": the head must share a sentence with the subject
+    # Names the question counts within ("how many Mini Clusters are located in Busan"): the count must name one.
+    names: frozenset[str] = frozenset()
 
 
 def question_focus(question: str) -> Focus:
     m = FOCUS_Q.search(question)
-    head, count, attribute = "", False, False
+    head, count, attribute, names = "", False, False, frozenset[str]()
     if m and m.group(3).lower() not in VAGUE_HEAD:
         stems = tokenize([m.group(3)])[0]
         head = stems[0] if stems else ""
         count = m.group(1).lower() == "how many"
+        if count:
+            # Capitalised words after the counted noun phrase (not opening a sentence) name where it is counted.
+            phrase = set(tokenize([m.group(2) + m.group(3)])[0])
+            capitalised = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*", question[m.end() :])
+            names = frozenset(t for t in tokenize([" ".join(capitalised)])[0] if t not in phrase)
     elif (a := ATTRIBUTE_Q.search(question)) and a.group(1).lower() not in VAGUE_HEAD:
         stems = tokenize([a.group(1)])[0]
         head = stems[0] if stems else ""
         attribute = bool(head)
-    return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)), attribute)
+    return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names)
 
 
 def _counted(head: str, text: str) -> bool:
@@ -334,20 +341,28 @@ def _counted(head: str, text: str) -> bool:
 
 
 def focus_found(
-    f: Focus, texts: list[str], terms: list[frozenset[str]] | None = None, topic: frozenset[str] = frozenset()
+    f: Focus,
+    texts: list[str],
+    terms: list[frozenset[str]] | None = None,
+    topic: frozenset[str] = frozenset(),
+    named: list[Concept] | None = None,
 ) -> float:
     """Share of the question's focus items (head noun, years) that the evidence sentences ``texts`` state.
 
     ``terms`` are the sentences' stemmed terms, when already known. A year counts only in a sentence that
     also holds one of the ``topic`` terms (the question's subject words): "by 2020" in a sentence on another
-    subject does not answer "Korea's GDP in 2020".
+    subject does not answer "Korea's GDP in 2020". A count counts only in a sentence that names one of the
+    ``named`` question words it is counted within (either form of an acronym).
     """
     terms = terms or [frozenset(x) for x in tokenize(texts)]
     items = found = 0
     if f.head:
         items += 1
         if f.count:
-            found += any(_counted(f.head, text) for text in texts)
+            found += any(
+                _counted(f.head, text) and (not named or any(c.covered_by(ts) for c in named))
+                for text, ts in zip(texts, terms, strict=True)
+            )
         else:
             found += any(f.head in ts for ts in terms)
     for y in f.years:
@@ -450,7 +465,9 @@ def extract(
         # The attribute must share a sentence with another of the subject's words (an acronym or its long form).
         others = [c for c in subject if c.weight >= floor and f.head not in c.forms[0]]
         attribute = float(not others or any(f.head in ts and any(c.covered_by(ts) for c in others) for ts in kterms))
-    focus = focus_found(replace(f, head="") if f.attribute else f, texts, kterms, topic)
+    # Names a count is within ("... located in Busan"), unless far commoner than the rest of the question.
+    named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
+    focus = focus_found(replace(f, head="") if f.attribute else f, texts, kterms, topic, named)
     features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute}
     confidence = _sigmoid(
         w.abstain_bias

@@ -86,3 +86,7 @@ def test_a_phrase_of_the_question_outranks_its_words_apart_in_bm25(assistant: As
     retriever = assistant.retriever
     docs, _ = retriever.bm25.retrieve([with_bigrams(tokens)], k=1, show_progress=False, n_threads=1)
     assert "new materials in the Gangwon Zone" in assistant.index.passages[retriever.ids[int(docs[0][0])]].text
+
+
+def test_e_g_reads_as_for_example() -> None:
+    assert "exampl" in tokenize(["industrial location policies (e.g. the steel industrial complex in Pohang)"])[0]

@@ -21,7 +21,13 @@ MINOR = {"of", "and", "for", "the", "&", "on", "in", "to"}
 _stemmer = Stemmer.Stemmer("english")
 
 
+# "e.g." stands for the word a question uses ("which policies are given as examples?"); the tokenizer
+# would drop its one-letter parts.
+EXAMPLE_ABBREV = re.compile(r"(?<!\w)e\.\s?g\.", re.I)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
+    texts = [EXAMPLE_ABBREV.sub("for example", t) for t in texts]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 

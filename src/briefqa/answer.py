@@ -92,6 +92,7 @@ class Weights:
     # A question asking for several things takes the next sentence of the best one's passage when that
     # sentence's cosine to the question is at least this share of the best sentence's.
     follow: float = 0.6
+    follow_across: float = 0.8  # ... the share when that sentence opens the next chunk (it cites another passage)
     rerank_prior: float = 0.05  # rank prior when reordering passages by their best sentence
     rerank_cover: float = 0.60  # weight of the passage's own share of question words when reordering
     rerank_bm25: float = 0.1  # weight of the passage's BM25 score (as a share of the best) when reordering
@@ -442,7 +443,8 @@ def extract(
             nxt is not None
             and sentences[nxt].text not in seen_text
             and not CAPTION.match(sentences[nxt].text)
-            and float(sentence_vecs[nxt] @ q_vec) >= w.follow * first.sem
+            and float(sentence_vecs[nxt] @ q_vec)
+            >= (w.follow if sentences[nxt].passage_id == sentences[first.k].passage_id else w.follow_across) * first.sem
         ):
             at = next(i for i, c in enumerate(chosen) if c.sentence.text == sentences[first.k].text) + 1
             chosen.insert(at, Chosen(sentences[nxt], first.score, first.rank))

@@ -92,7 +92,7 @@ class Weights:
     # A question asking for several things takes the next sentence of the best one's passage when that
     # sentence's cosine to the question is at least this share of the best sentence's.
     follow: float = 0.6
-    follow_across: float = 0.8  # ... the share when that sentence opens the next chunk (it cites another passage)
+    follow_across: float = 0.7  # ... the share when that sentence opens the next chunk (it cites another passage)
     rerank_prior: float = 0.05  # rank prior when reordering passages by their best sentence
     rerank_cover: float = 0.60  # weight of the passage's own share of question words when reordering
     rerank_bm25: float = 0.1  # weight of the passage's BM25 score (as a share of the best) when reordering

@@ -26,7 +26,10 @@ index: install
 	$(BIN)/briefqa ingest
 
 # app.py builds the index itself when it is missing or stale (with progress), so no separate ingest process.
+# compileall: this machine sets PYTHONDONTWRITEBYTECODE, so without it every start would compile briefqa's
+# modules again (about 0.4 s of a page's start-up); it takes under 0.1 s when nothing changed.
 run: install
+	$(BIN)/python -m compileall -q src app.py
 	$(BIN)/python app.py
 
 lint: install

@@ -2,8 +2,10 @@
 
 Run: ``make bench-ui`` or ``.venv/bin/python bench/ui_timing.py [--starts 2] [--out reports/ui-timing.json]``.
 
-For each start (``make run`` and ``python app.py``, alternately) the clock starts
-when the process is spawned; "interactive" is when headless Chromium, polling
+For each start (``make run`` and ``python app.py``, alternately) Chromium is started
+and the machine left to settle until idle (a just-started Chromium keeps both cores busy
+for a second or two; a user's open browser does not), then the clock starts when the
+process is spawned; "interactive" is when headless Chromium, polling
 the page, finds the question box clickable. Then, for each question on a fresh
 page: the question is typed, the clock starts at Enter, and we record when the
 first answer text is visible in the chat, when a [1] marker is visible, and
@@ -47,6 +49,31 @@ const sources = [...document.querySelectorAll('#bq-chat *')].filter(
     e => e.children.length === 0 && vis(e) && e.textContent.trim().startsWith('Sources:')).length;
 return [answers, sources];
 """
+
+
+def _cpu() -> tuple[int, int]:
+    """Total and idle jiffies of all CPUs since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v), v[3] + v[4]
+
+
+def wait_quiet(busy_below: float = 0.15, window: float = 0.5, limit: float = 20) -> float:
+    """Wait until the machine is idle (under ``busy_below`` of all CPUs over ``window`` s); seconds waited.
+
+    A freshly started Chromium keeps both cores busy for about 1.5 s after WebDriver returns; the previous
+    start's processes take a moment to go. Timing the app against them would measure them, not it.
+    """
+    t0 = time.perf_counter()
+    before = _cpu()
+    while time.perf_counter() - t0 < limit:
+        time.sleep(window)
+        now = _cpu()
+        total = now[0] - before[0]
+        if total and 1 - (now[1] - before[1]) / total < busy_below:
+            break
+        before = now
+    return round(time.perf_counter() - t0, 2)
 
 
 def free_port() -> int:
@@ -140,7 +167,8 @@ def one_start(how: str, questions: list[str], profile: Path) -> dict[str, Any]:
            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
     cmd = ["make", "--no-print-directory", "run"] if how == "make run" else [str(PY), "app.py"]
     url = f"http://127.0.0.1:{port}/"
-    driver = browser(profile)  # Chromium starts before the clock: a user's browser is already open
+    driver = browser(profile)  # Chromium starts before the clock: a user's browser is already open, and idle
+    quiet = wait_quiet()
     log = profile / f"{how.replace(' ', '-')}.log"
     try:
         with log.open("w") as out:
@@ -162,7 +190,7 @@ def one_start(how: str, questions: list[str], profile: Path) -> dict[str, Any]:
         driver.quit()
     ready = [ln.strip() for ln in log.read_text().splitlines() if "is ready after" in ln]
     return {"how": how, **start, "app_says": ready[0] if ready else "", "load_avg_1m": round(load, 2),
-            "questions": asked}
+            "waited_for_idle_s": quiet, "questions": asked}
 
 
 def summary(values: list[float | None]) -> dict[str, float | int | None]:

@@ -1,13 +1,13 @@
 """The embedding model, loaded once per process from its package folder (offline).
 
 Documents are embedded at ingest through llama-index's ``HuggingFaceEmbedding`` (sentence-transformers).
-Questions, one at a time, go through ``QueryEncoder``: the same weights and tokenizer run by
-``torch.nn.TransformerEncoder`` and the ``tokenizers`` library, without importing sentence-transformers,
-transformers, scikit-learn and scipy (about 8 s of start-up on two cores, most of the time a chat page
-took to open). It gives the sentence-transformers vectors to float precision (tests/test_index.py checks
-this on the evaluation questions), and serves only the layout it can reproduce exactly: a BERT encoder with
-mean pooling and normalisation, as all-MiniLM-L6-v2 is; any other model folder uses sentence-transformers
-for questions too.
+Questions, one at a time, go through ``QueryEncoder``: the same weights (``safetensors``) and tokenizer
+(``tokenizers``) run as a dozen numpy matrix products a layer, without importing torch, sentence-transformers,
+transformers, scikit-learn and scipy. Those imports cost seconds of CPU when a chat page or an API worker
+starts on two cores; a question's forward pass is as fast in numpy as in torch (about 10-13 ms on one
+core). It gives the sentence-transformers vectors to float precision (tests/test_worker.py checks this),
+and serves only the layout it can reproduce exactly: a BERT encoder with mean pooling and normalisation,
+as all-MiniLM-L6-v2 is; any other model folder uses sentence-transformers for questions too.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from briefqa.settings import configure_offline
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-# One question is a tiny matrix product: torch's intra-op threads only spin against each other and against the
-# other askers (measured: 340-450 ms a question from the main thread on 2 busy cores, 56 ms with one thread).
-# Concurrency comes from serving several questions at once instead; batch embedding at ingest uses every core.
+# One question is a tiny matrix product: torch's or BLAS's threads only spin against each other and against the
+# other askers (measured with torch: 340-450 ms a question from the main thread on 2 busy cores, 56 ms with one
+# thread). Concurrency comes from serving several questions at once instead; batch embedding at ingest uses
+# every core.
 QUERY_THREADS = 1
 # The sentence-transformers modules QueryEncoder reproduces, in order.
 _ST_LAYOUT = [
@@ -60,36 +61,25 @@ def _check_folder(model_path: str) -> None:
 
 
 class QueryEncoder:
-    """A sentence-transformers BERT model with mean pooling, run by torch's own transformer layers."""
+    """A sentence-transformers BERT model with mean pooling, run as numpy matrix products."""
 
     def __init__(self, folder: Path, config: dict[str, Any], max_length: int) -> None:
-        import torch
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file
+        from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
 
-        torch.set_num_threads(QUERY_THREADS)
-        self.torch = torch
+        threadpool_limits(QUERY_THREADS, user_api="blas")  # for the whole process, as torch.set_num_threads
         self.eps = float(config["layer_norm_eps"])
-        self.hidden = int(config["hidden_size"])
-        w = load_file(str(folder / "model.safetensors"))
-        w = {k.removeprefix("bert."): v for k, v in w.items()}
+        self.heads = int(config["num_attention_heads"])
+        w = {
+            k.removeprefix("bert."): v.astype(np.float32)
+            for k, v in load_file(str(folder / "model.safetensors")).items()
+        }
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
         self.norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        layer = torch.nn.TransformerEncoderLayer(
-            self.hidden,
-            int(config["num_attention_heads"]),
-            int(config["intermediate_size"]),
-            dropout=0.0,
-            activation="gelu",
-            layer_norm_eps=self.eps,
-            batch_first=True,
-        )
-        layers = int(config["num_hidden_layers"])
-        self.encoder = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.encoder.load_state_dict(_torch_names(w, layers))
-        self.encoder.eval()
+        self.layers = [_bert_layer(w, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
@@ -125,39 +115,64 @@ class QueryEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised embeddings of ``texts``, one row each."""
-        torch = self.torch
         encs = self.tokenizer.encode_batch(texts)
-        ids = torch.tensor([e.ids for e in encs])
-        mask = torch.tensor([e.attention_mask for e in encs])
-        with torch.inference_mode():
-            x = self.word[ids] + self.position[: ids.shape[1]] + self.token_type
-            x = torch.nn.functional.layer_norm(x, (self.hidden,), self.norm[0], self.norm[1], self.eps)
-            x = self.encoder(x, src_key_padding_mask=mask == 0)
-            m = mask.unsqueeze(-1).to(x.dtype)
-            pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            return np.asarray(torch.nn.functional.normalize(pooled, dim=1).numpy(), dtype=np.float32)
+        ids = np.array([e.ids for e in encs])
+        mask = np.array([e.attention_mask for e in encs], dtype=np.float32)
+        x = _layer_norm(self.word[ids] + self.position[: ids.shape[1]] + self.token_type, *self.norm, self.eps)
+        # Padding gets no attention: a large negative score before the softmax, as BERT's extended mask.
+        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
+        for layer in self.layers:
+            x = self._layer(x, bias, layer)
+        pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        return _normalise(pooled.astype(np.float32))
+
+    def _layer(self, x: np.ndarray, bias: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+        """One post-norm BERT layer: self-attention, then the feed-forward block, each with a residual."""
+        b, t, h = x.shape
+        d = h // self.heads
+        qkv = x @ p["qkv_w"] + p["qkv_b"]  # (b, t, 3h)
+        q, k, v = (qkv[..., i * h : (i + 1) * h].reshape(b, t, self.heads, d).transpose(0, 2, 1, 3) for i in range(3))
+        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(np.float32(d)) + bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        ctx = (scores / scores.sum(-1, keepdims=True)) @ v
+        ctx = ctx.transpose(0, 2, 1, 3).reshape(b, t, h)
+        x = _layer_norm(x + ctx @ p["out_w"] + p["out_b"], p["norm1_w"], p["norm1_b"], self.eps)
+        inner = _gelu(x @ p["in_w"] + p["in_b"])
+        return _layer_norm(x + inner @ p["ff_w"] + p["ff_b"], p["norm2_w"], p["norm2_b"], self.eps)
 
 
-def _torch_names(w: dict[str, Any], layers: int) -> dict[str, Any]:
-    """BERT's layer weights under ``torch.nn.TransformerEncoder``'s names (post-norm, like BERT)."""
-    import torch
-
-    out = {}
-    parts = {
-        "attention.output.dense": "self_attn.out_proj",
-        "attention.output.LayerNorm": "norm1",
-        "intermediate.dense": "linear1",
-        "output.dense": "linear2",
-        "output.LayerNorm": "norm2",
+def _bert_layer(w: dict[str, np.ndarray], b: str) -> dict[str, np.ndarray]:
+    """One BERT layer's weights, transposed for ``x @ W`` and with query, key and value side by side."""
+    att = f"{b}attention."
+    return {
+        "qkv_w": np.concatenate([w[f"{att}self.{x}.weight"].T for x in ("query", "key", "value")], axis=1),
+        "qkv_b": np.concatenate([w[f"{att}self.{x}.bias"] for x in ("query", "key", "value")]),
+        "out_w": np.ascontiguousarray(w[f"{att}output.dense.weight"].T),
+        "out_b": w[f"{att}output.dense.bias"],
+        "norm1_w": w[f"{att}output.LayerNorm.weight"],
+        "norm1_b": w[f"{att}output.LayerNorm.bias"],
+        "in_w": np.ascontiguousarray(w[f"{b}intermediate.dense.weight"].T),
+        "in_b": w[f"{b}intermediate.dense.bias"],
+        "ff_w": np.ascontiguousarray(w[f"{b}output.dense.weight"].T),
+        "ff_b": w[f"{b}output.dense.bias"],
+        "norm2_w": w[f"{b}output.LayerNorm.weight"],
+        "norm2_b": w[f"{b}output.LayerNorm.bias"],
     }
-    for i in range(layers):
-        b, o = f"encoder.layer.{i}.", f"layers.{i}."
-        for kind in ("weight", "bias"):
-            qkv = [w[f"{b}attention.self.{x}.{kind}"] for x in ("query", "key", "value")]
-            out[f"{o}self_attn.in_proj_{kind}"] = torch.cat(qkv)
-            for src, dst in parts.items():
-                out[f"{o}{dst}.{kind}"] = w[f"{b}{src}.{kind}"]
-    return out
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, x * Phi(x), with erf to 1.5e-7 (Abramowitz and Stegun 7.1.26): numpy has no erf."""
+    z = np.abs(x) / np.float32(np.sqrt(2.0))
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
+    return (0.5 * x * (1.0 + erf)).astype(np.float32)
 
 
 @lru_cache(maxsize=4)

@@ -8,7 +8,7 @@ same run, on a fresh index built in a temporary folder:
 - warm latency: each timed question asked once in this process after a warm-up,
   p50/p95 of ``timings_ms`` split into retrieval and answering, on a pool thread as
   the server and the UI answer; the total again on the main thread, as the CLI
-  answers (torch's intra-op threads make the two differ on a busy machine);
+  answers (the baseline's torch threads, and earlier briefqa's, made the two differ on a busy machine);
 - throughput with 1, 2, 4 and 8 concurrent askers, two ways: threads sharing one
   loaded assistant (like one server worker, whose thread pool runs requests) and
   one process per asker (like ``briefqa serve --workers N``, answering on a pool
@@ -92,7 +92,7 @@ def _worker_main(argv: list[str]) -> None:
     questions: list[str] = json.loads(Path(questions_file).read_text())
     ask = _load_system(system, settings, Path(persist_dir))
     # Questions are answered on a pool thread, as a uvicorn worker runs sync endpoints: torch's
-    # intra-op threads behave differently on the main thread (see warm latency, main thread).
+    # intra-op threads (the baseline's) behave differently on the main thread (see warm latency, main thread).
     with ThreadPoolExecutor(1) as pool:
         pool.submit(ask, questions[0]).result()
         proto.write(json.dumps({"event": "ready"}) + "\n")

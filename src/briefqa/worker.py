@@ -1,7 +1,7 @@
 """The assistant in a process of its own, so that a front end can open while the model and index load.
 
 ``app.py`` starts one before it imports Gradio. On two cores the two start-ups then run side by side: the
-engine's imports and loading (torch, chromadb, the question encoder, the index) in the child, Gradio's
+engine's imports and loading (llama-index, chromadb, the numpy question encoder, the index) in the child, Gradio's
 imports and page in the parent. In one process they would run one after the other, serialised by the GIL.
 Questions go to the child through a one-worker ``ProcessPoolExecutor``; answers (and errors, which are
 ``BriefqaError``s and pickle as themselves) come back as the same objects ``Assistant.ask`` returns.

@@ -39,8 +39,10 @@ lint: install
 test: install lint
 	$(BIN)/pytest -q
 
+# The project set (tuned on, with the baseline), then eval/fresh.jsonl (40 questions written blind to the system).
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
+	$(BIN)/briefqa eval eval/fresh.jsonl --out reports/eval-fresh
 
 bench: index
 	$(BIN)/briefqa bench --out reports/bench

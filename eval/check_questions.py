@@ -30,7 +30,7 @@ import sys
 
 KINDS = {"fact", "list", "unanswerable"}
 REQUIRED = {"id": str, "question": str, "answers": list, "evidence": list, "kind": str}
-ID_RE = re.compile(r"^q\d{3}$")
+ID_RE = re.compile(r"^[a-z]\d{3,}$")  # q001 for the project set, f001 for eval/fresh.jsonl
 
 # Footnote markers are glued to the preceding word or sign, e.g. "export3", "2016)35",
 # "(KIAT99)", "in 201911", "2016.32". Legitimate tokens that look alike are whitelisted.
@@ -112,7 +112,7 @@ def main(argv):
         qid = obj["id"]
         where = "%s (%s)" % (where, qid)
         if not ID_RE.match(qid):
-            problems.append("%s: id should look like q001" % where)
+            problems.append("%s: id should look like q001 (a lower-case letter, three or more digits)" % where)
         if qid in seen:
             problems.append("%s: duplicate id" % where)
         seen.add(qid)

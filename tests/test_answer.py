@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from briefqa.answer import QUANTITY, Weights, concepts, question_focus, score_sentences
+from briefqa.answer import QUANTITY, Weights, answer_type, concepts, question_focus, score_sentences
 from briefqa.engine import Assistant
 
 
@@ -79,3 +79,43 @@ def test_a_count_within_a_named_place_must_name_it(assistant: Assistant) -> None
     assert not ans.abstained and "5 mini clusters" in ans.answer
     ans = assistant.ask("How many pilot complexes did the ICCP start with?")
     assert not ans.abstained and "seven pilot industrial complexes" in ans.answer
+
+
+def test_a_question_for_a_kind_of_value_knows_which() -> None:
+    kinds = {
+        "How much funding does each Mini Cluster receive per year?": "money",
+        "What is the annual budget of KICOX?": "money",
+        "What fee do SMEs pay?": "money",
+        "In what year was FOODPOLIS founded?": "year",
+        "When was the ICCP launched?": "year",
+        "What percentage of exports goes to the EU?": "percentage",
+        "How large is the Osong site?": "size",
+    }
+    for question, kind in kinds.items():
+        found = answer_type(question)
+        assert found is not None and found[0] == kind, question
+    # A share of GDP is not money; "what" and "which" heads are left to the focus check.
+    for question in ("How much of its GDP did Korea spend on R&D?", "Which ministry supervises the ICCP?"):
+        assert answer_type(question) is None, question
+    money = answer_type("How much did it cost?")
+    assert money is not None
+    for text in ("planning to invest USD36.4 billion", "KRW 630 billion", "about €502 million", "3 euros"):
+        assert money[1].search(text), text
+    assert not money[1].search("European companies develop their business with Korea")
+
+
+def test_an_answer_without_the_kind_of_value_asked_for_abstains(assistant: Assistant) -> None:
+    # The briefing names KICOX, its platform and Mini Clusters, never a fee, a rent or a per-cluster amount:
+    # the closest sentences (the platform's launch, the number of clusters) state no amount of money.
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_type=0.0))
+    for question in (
+        "What fee does KICOX charge for using the Cluster platform?",
+        "How much funding did the Changwon Mini Clusters receive?",
+    ):
+        assert not loose.ask(question).abstained, question  # the other features alone would answer
+        assert assistant.ask(question).abstained, question
+    # A question whose answer states the amount is answered.
+    ans = assistant.ask(
+        "How much did Korea's top 30 private enterprises invest in green technologies between 2011 and 2013?"
+    )
+    assert not ans.abstained and "22.4 trillion" in ans.answer

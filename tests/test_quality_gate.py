@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from briefqa.evaluation import GATED_METRICS, KINDS, LOWER_IS_BETTER, below_floors, load_questions, run_eval
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,10 +43,11 @@ def test_the_project_question_set_stays_above_its_floors(assistant):
     assert not failed, "quality below the floors in eval/floors.json:\n" + "\n".join(failed) + "\nfailed:\n" + detail
 
 
-def test_every_evidence_quote_and_answer_occurs_in_the_corpus():
+@pytest.mark.parametrize("questions", [QUESTIONS, ROOT / "eval" / "fresh.jsonl"], ids=["project", "fresh"])
+def test_every_evidence_quote_and_answer_occurs_in_the_corpus(questions):
     corpus = ROOT / "corpus" / "korea-cluster-preparatory-briefing-2018.txt"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "eval" / "check_questions.py"), str(corpus), str(QUESTIONS)],
+        [sys.executable, str(ROOT / "eval" / "check_questions.py"), str(corpus), str(questions)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

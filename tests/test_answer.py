@@ -94,7 +94,7 @@ def test_a_question_for_a_kind_of_value_knows_which() -> None:
     for question, kind in kinds.items():
         found = answer_type(question)
         assert found is not None and found[0] == kind, question
-    # A share of GDP is not money; "what" and "which" heads are left to the focus check.
+    # A share of GDP is not money; "which" asks for no kind of value.
     for question in ("How much of its GDP did Korea spend on R&D?", "Which ministry supervises the ICCP?"):
         assert answer_type(question) is None, question
     money = answer_type("How much did it cost?")

@@ -39,10 +39,12 @@ lint: install
 test: install lint
 	$(BIN)/pytest -q
 
-# The project set (tuned on, with the baseline), then eval/fresh.jsonl (40 questions written blind to the system).
+# The project set (tuned on, with the baseline), then the two sets written blind to the system (README, "Fresh
+# questions"): eval/fresh.jsonl (two rules were made after reading its failures) and eval/blind2.jsonl.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
 	$(BIN)/briefqa eval eval/fresh.jsonl --out reports/eval-fresh
+	$(BIN)/briefqa eval eval/blind2.jsonl --out reports/eval-blind2
 
 bench: index
 	$(BIN)/briefqa bench --out reports/bench

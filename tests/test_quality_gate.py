@@ -43,7 +43,11 @@ def test_the_project_question_set_stays_above_its_floors(assistant):
     assert not failed, "quality below the floors in eval/floors.json:\n" + "\n".join(failed) + "\nfailed:\n" + detail
 
 
-@pytest.mark.parametrize("questions", [QUESTIONS, ROOT / "eval" / "fresh.jsonl"], ids=["project", "fresh"])
+@pytest.mark.parametrize(
+    "questions",
+    [QUESTIONS, ROOT / "eval" / "fresh.jsonl", ROOT / "eval" / "blind2.jsonl"],
+    ids=["project", "fresh", "blind2"],
+)
 def test_every_evidence_quote_and_answer_occurs_in_the_corpus(questions):
     corpus = ROOT / "corpus" / "korea-cluster-preparatory-briefing-2018.txt"
     proc = subprocess.run(

@@ -349,10 +349,9 @@ def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
 
 @dataclass
 class Focus:
-    """What the question asks about: a head noun (maybe as a count) and years it names."""
+    """What the question asks about: a head noun (counted, or an attribute) and years it names."""
 
-    head: str = ""  # stemmed head noun, "" when none
-    count: bool = False  # "how many <head>": a number must stand right before the head
+    head: str = ""  # stemmed head noun, "" when none; "how many <head>": a number must stand right before it
     years: tuple[str, ...] = ()
     attribute: bool = False  # "what is the <head> of ...": the head must share a sentence with the subject
     # Names the question counts within ("how many Mini Clusters are located in Busan"): the count must name one.
@@ -361,11 +360,10 @@ class Focus:
 
 def question_focus(question: str) -> Focus:
     m = FOCUS_Q.search(question)
-    head, count, attribute, names = "", False, False, frozenset[str]()
+    head, attribute, names = "", False, frozenset[str]()
     if m and m.group(3).lower() not in VAGUE_HEAD:
         stems = tokenize([m.group(3)])[0]
         head = stems[0] if stems else ""
-        count = True
         # Capitalised words after the counted noun phrase (not opening a sentence) name where it is counted.
         phrase = set(tokenize([m.group(2) + m.group(3)])[0])
         capitalised = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*", question[m.end() :])
@@ -374,7 +372,7 @@ def question_focus(question: str) -> Focus:
         stems = tokenize([a.group(1)])[0]
         head = stems[0] if stems else ""
         attribute = bool(head)
-    return Focus(head, count, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names)
+    return Focus(head, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names)
 
 
 def _counted(head: str, text: str) -> bool:
@@ -397,7 +395,9 @@ def focus_found(
     topic: frozenset[str] = frozenset(),
     named: list[Concept] | None = None,
 ) -> float:
-    """Share of the question's focus items (head noun, years) that the evidence sentences ``texts`` state.
+    """Share of the question's focus items (a counted head noun, years) that the evidence sentences ``texts`` state.
+
+    An attribute head is not an item here: the attribute feature of ``extract`` checks it.
 
     ``terms`` are the sentences' stemmed terms, when already known. A year counts only in a sentence that
     also holds one of the ``topic`` terms (the question's subject words): "by 2020" in a sentence on another
@@ -406,15 +406,12 @@ def focus_found(
     """
     terms = terms or [frozenset(x) for x in tokenize(texts)]
     items = found = 0
-    if f.head:
+    if f.head and not f.attribute:
         items += 1
-        if f.count:
-            found += any(
-                _counted(f.head, text) and (not named or any(c.covered_by(ts) for c in named))
-                for text, ts in zip(texts, terms, strict=True)
-            )
-        else:
-            found += any(f.head in ts for ts in terms)
+        found += any(
+            _counted(f.head, text) and (not named or any(c.covered_by(ts) for c in named))
+            for text, ts in zip(texts, terms, strict=True)
+        )
     for y in f.years:
         items += 1
         found += any(y in text and (not topic or topic & ts) for text, ts in zip(texts, terms, strict=True))
@@ -518,7 +515,7 @@ def extract(
         attribute = float(not others or any(f.head in ts and any(c.covered_by(ts) for c in others) for ts in kterms))
     # Names a count is within ("... located in Busan"), unless far commoner than the rest of the question.
     named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
-    focus = focus_found(replace(f, head="") if f.attribute else f, texts, kterms, topic, named)
+    focus = focus_found(f, texts, kterms, topic, named)
     # A question for a kind of value (money, a year ...) whose answer states none is not answered. (Taking
     # instead the best sentence that states one, from twice as many passages, was tried: it answered no more
     # questions of eval/ right and let near-misses through, "money set aside up to 2020" with 2005-2015 spending.)

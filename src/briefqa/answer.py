@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from briefqa.answer_types import QUANTITY, answer_type
 from briefqa.index import SentenceRecord
 from briefqa.retrieval import Hit, tokenize
 
@@ -39,8 +40,6 @@ QUANTITY_Q = re.compile(
     r"what was the (value|size|number))\b",
     re.I,
 )
-# A number that is not a year: digits not inside another number, unless they are a 19xx/20xx year.
-QUANTITY = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d]|[.,]\d))\d[\d.,]*")
 # A sentence opening with a pronoun or "this/these ..." is about what the sentence before it named.
 REFERS = re.compile(r"^\W*(this|these|that|those|it|its|they|their|such|he|she|his|her)\b", re.I)
 # Figure and table captions name a topic but state nothing, so they make poor answers.
@@ -75,49 +74,6 @@ SEVERAL_Q = re.compile(r"\b(and|both|which|what are|list|name some|two|three|fou
 QUESTION_WORDS = frozenset(
     tokenize(["how much many what which who whom whose when where why did does do was were is are has have had"])[0]
 )
-# The kind of value a question asks for, when its wording says so, and what an answer stating one contains.
-# An answer without one ("How much rent does ... charge?" answered by a sentence naming the landlord) is not
-# an answer, however close its words: the question abstains. Checked on the answer's own sentences.
-ANSWER_TYPES: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
-    (
-        "money",
-        re.compile(
-            r"\bhow much (?:money|funding|budget)\b|\bhow much (?!of\b).*\b(?:cost|costs|charge|charges|pay|pays|spend|spent|"
-            r"invest|invested|receive|receives|fund|funded)\b|\bwhat (?:is |was |are |were )?(?:the |its |their |"
-            r"[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b",
-            re.I,
-        ),
-        # A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.
-        re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|dollars?|euros?|yen)\b|[$€£₩]", re.I),
-    ),
-    (
-        "year",
-        re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I),
-        re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)"),
-    ),
-    (
-        "percentage",
-        re.compile(r"\bwhat (?:percentage|percent)\b|\bhow many per ?cent\b", re.I),
-        re.compile(r"%|\bper ?cent\b", re.I),
-    ),
-    (
-        "size",
-        re.compile(
-            r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I
-        ),
-        QUANTITY,
-    ),
-]
-
-
-def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
-    """The kind of value ``question`` asks for (money, year, percentage, size) and how to find one, or None."""
-    for name, asks, states in ANSWER_TYPES:
-        if asks.search(question):
-            return name, states
-    return None
-
-
 # A count: digits standing alone (not "1st", not part of a name) or a number word.
 CARDINAL = re.compile(
     r"(?<![\w.-])\d[\d.,]*(?![\w-])|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?)\b",
@@ -516,11 +472,12 @@ def extract(
     # Names a count is within ("... located in Busan"), unless far commoner than the rest of the question.
     named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
     focus = focus_found(f, texts, kterms, topic, named)
-    # A question for a kind of value (money, a year ...) whose answer states none is not answered. (Taking
+    # A question for a kind of value (money, a year, a person, a place ...; answer_types.py) whose answer states
+    # none is not answered. (Taking
     # instead the best sentence that states one, from twice as many passages, was tried: it answered no more
     # questions of eval/ right and let near-misses through, "money set aside up to 2020" with 2005-2015 spending.)
     wanted = answer_type(original or question)
-    typed = float(wanted is None or any(wanted[1].search(c.sentence.text) for c in chosen))
+    typed = float(wanted is None or any(wanted.stated(c.sentence.text) for c in chosen))
     features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed}
     confidence = _sigmoid(
         w.abstain_bias

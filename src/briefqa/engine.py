@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from briefqa.answer import Weights, extract, rerank
+from briefqa.answer_types import use_place_cache
 from briefqa.embeddings import Embedder
 from briefqa.errors import InputTooLarge, InvalidInput
 from briefqa.index import StoredIndex
@@ -43,6 +44,7 @@ class Assistant:
     def __init__(self, settings: Settings, weights: Weights | None = None) -> None:
         self.settings = settings
         self.index = StoredIndex(settings)
+        use_place_cache(settings.index_dir / "places.json")
         self.embedder = Embedder(settings.model_path)
         self.retriever = HybridRetriever(self.index, settings)
         self.weights = weights or Weights()

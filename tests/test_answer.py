@@ -196,3 +196,19 @@ def test_place_names_are_kept_in_the_index_folder(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(answer_types, "_places", None)
     answer_types.use_place_cache(cache)
     assert answer_types._places is None
+
+
+def test_a_value_for_one_question_must_come_from_beside_the_best_sentence(assistant: Assistant) -> None:
+    # Each closest answer names the subject in its first sentence and brings an amount or a year from another
+    # passage, about something else: the value is stated, but not where the answer is.
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_type=0.0))
+    for question in (
+        "What is KIAT's yearly budget?",
+        "How much did the Korean government invest in FOODPOLIS?",
+        "When was the Presidential Committee on Green Growth established?",
+    ):
+        wanted = answer_type(question)
+        assert wanted is not None
+        ans = loose.ask(question)
+        assert not ans.abstained and wanted.stated(ans.answer), question  # somewhere in the answer
+        assert assistant.ask(question).abstained, question

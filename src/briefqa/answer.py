@@ -295,6 +295,15 @@ def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
     return j if j < len(sentences) else None
 
 
+def _previous_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
+    """The sentence before ``k`` in the document (repeats of ``k`` from overlapping chunks are skipped)."""
+    text = sentences[k].text
+    j = k - 1
+    while j >= 0 and sentences[j].text == text:
+        j -= 1
+    return j if j >= 0 else None
+
+
 def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
     """Whether sentence ``nxt`` completes ``k``: ``k`` introduces it, or both are parts of one ';' list."""
     a, b = sentences[k].text.strip(), sentences[nxt].text.strip()
@@ -473,11 +482,28 @@ def extract(
     named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
     focus = focus_found(f, texts, kterms, topic, named)
     # A question for a kind of value (money, a year, a person, a place ...; answer_types.py) whose answer states
-    # none is not answered. (Taking
-    # instead the best sentence that states one, from twice as many passages, was tried: it answered no more
-    # questions of eval/ right and let near-misses through, "money set aside up to 2020" with 2005-2015 spending.)
+    # none is not answered. (Taking instead the best sentence that states one, from twice as many passages, was
+    # tried: it answered no more questions of eval/ right and let near-misses through, "money set aside up to
+    # 2020" with 2005-2015 spending.) A question for one value must find it where the answer's best sentence is:
+    # in that passage, or in the sentence just before or after it ("This Committee was co-chaired by the Prime
+    # Minister" opens the next chunk). A value the answer brings from elsewhere is about something else ("What is
+    # KIAT's annual budget?" answered by KIAT's founding and the budget of another programme). A question for
+    # several things may gather them from all of the answer's passages.
     wanted = answer_type(original or question)
-    typed = float(wanted is None or any(wanted.stated(c.sentence.text) for c in chosen))
+    typed = 1.0
+    if wanted is not None and chosen:
+        lead = chosen[0].sentence
+        k = next((i for i, rec in enumerate(sentences) if rec is lead), None)
+        if SEVERAL_Q.search(original or question) or k is None:
+            near = list(chosen)
+        else:
+            beside = {
+                sentences[j].text
+                for j in (_next_sentence(k, sentences), _previous_sentence(k, sentences))
+                if j is not None
+            }
+            near = [c for c in chosen if c.sentence.passage_id == lead.passage_id or c.sentence.text in beside]
+        typed = float(any(wanted.stated(c.sentence.text) for c in near))
     features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed}
     confidence = _sigmoid(
         w.abstain_bias

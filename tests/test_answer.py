@@ -129,6 +129,8 @@ def test_places_come_from_the_gazetteers_and_what_the_text_says_a_place_is() -> 
     assert places("held in Brussels in September 2017") == {"brussels"}
     assert places("In Seoul, Gyeonggi-do and Busan Metropolitan City") == {"seoul", "gyeonggi", "busan"}
     assert places("The city of Songdo is about to become a smart city") == {"songdo"}  # no gazetteer has it
+    # A name going on with "of" is a title: the Republic of Korea names Korea, not a town called Republic.
+    assert places("clusters in the Republic of Korea and the European Union") == {"korea"}
     assert "austria" in places("in November 2018 in Austria", ("country",))
     assert not places("in November 2018 in Austria", ("city",))
     # Names inside longer names, acronyms and capitals opening a sentence are not places.
@@ -203,7 +205,7 @@ def test_a_value_for_one_question_must_come_from_beside_the_best_sentence(assist
     # passage, about something else: the value is stated, but not where the answer is.
     loose = Assistant(assistant.settings, replace(Weights(), abstain_type=0.0))
     for question in (
-        "What is KIAT's yearly budget?",
+        "What budget does KIAT have each year?",
         "How much did the Korean government invest in FOODPOLIS?",
         "When was the Presidential Committee on Green Growth established?",
     ):
@@ -212,3 +214,15 @@ def test_a_value_for_one_question_must_come_from_beside_the_best_sentence(assist
         ans = loose.ask(question)
         assert not ans.abstained and wanted.stated(ans.answer), question  # somewhere in the answer
         assert assistant.ask(question).abstained, question
+
+
+def test_what_is_things_attribute_is_an_attribute_question(assistant: Assistant) -> None:
+    f = question_focus("What is Korea's jobless rate?")
+    assert f.attribute and f.head == "rate"
+    # The closest sentence gives Korea's GDP growth rate: a rate of Korea, not its jobless or fertility rate.
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_attribute=0.0))
+    for question in ("What is Korea's jobless rate?", "What is Korea's fertility rate?"):
+        assert not loose.ask(question).abstained, question
+        assert assistant.ask(question).abstained, question
+    ans = assistant.ask("What is Korea's GDP growth rate?")
+    assert not ans.abstained and "6.3%" in ans.answer

@@ -59,8 +59,12 @@ FOCUS_Q = re.compile(
 )
 # "What is the <attribute> of <thing>?": the attribute must be stated about the thing, in one sentence with it
 # ("the population" of a sentence on phone users does not give a city's population).
+# "What is <thing>'s <attribute>?" (ending there) asks the same: "Korea's unemployment rate" is not given by a
+# sentence on Korea's growth rate, which lacks the rarer subject word "unemployment".
 ATTRIBUTE_Q = re.compile(
-    r"\bwhat (?:is|was|are|were) (?:the|its|their|[\w-]+['’]s) (?:[\w-]+\s+){0,3}?([\w-]+)\s+(?:of|in|for)\b", re.I
+    r"\bwhat (?:is|was|are|were) (?:(?:the|its|their|[\w-]+['’]s) (?:[\w-]+\s+){0,3}?([\w-]+)\s+(?:of|in|for)\b"
+    r"|[\w-]+['’]s (?:[\w-]+\s+){0,3}?([\w-]+)\s*\?*\s*$)",
+    re.I,
 )
 # Heads that name no attribute of their own ("which kind of ...", "which one ...", "which year": a date).
 VAGUE_HEAD = {
@@ -333,8 +337,8 @@ def question_focus(question: str) -> Focus:
         phrase = set(tokenize([m.group(2) + m.group(3)])[0])
         capitalised = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*", question[m.end() :])
         names = frozenset(t for t in tokenize([" ".join(capitalised)])[0] if t not in phrase)
-    elif (a := ATTRIBUTE_Q.search(question)) and a.group(1).lower() not in VAGUE_HEAD:
-        stems = tokenize([a.group(1)])[0]
+    elif (a := ATTRIBUTE_Q.search(question)) and (a.group(1) or a.group(2)).lower() not in VAGUE_HEAD:
+        stems = tokenize([a.group(1) or a.group(2)])[0]
         head = stems[0] if stems else ""
         attribute = bool(head)
     return Focus(head, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names)

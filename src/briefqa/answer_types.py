@@ -107,6 +107,7 @@ PLACE_CUES = {
 }
 
 
+NAME_GOES_ON = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
 # Capitalised only because they open a sentence, and the generic words that follow a place's name.
 RUN_OPENERS = frozenset(
     "a an the in at on of for from to by with as since during after before both each this these its their "
@@ -183,6 +184,9 @@ def places(text: str, kinds: tuple[str, ...] = ANY_PLACE) -> set[str]:
     names = gazetteer()
     found = set()
     for run in CAPITALISED.finditer(text):
+        # "the Republic of Korea", "the Ministry of ...": a name going on with "of" is a title, not a place.
+        if NAME_GOES_ON.match(text, run.end()):
+            continue
         words = run.group().split()
         while words and words[0].lower() in RUN_OPENERS:
             words.pop(0)

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Metrics of each question set's `briefqa eval` run, and of all of them together.
+
+Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
+Without arguments: the four runs of `make eval` (project set, fresh, blind2, blind3), read from reports/.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from briefqa.evaluation import metrics
+
+KEYS = ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_support", "abstention", "false_abstention")
+DEFAULT = ("reports/eval", "reports/eval-fresh", "reports/eval-blind2", "reports/eval-blind3")
+
+
+def main() -> None:
+    paths = [Path(p) for p in sys.argv[1:]] or [Path(d) / "results.jsonl" for d in DEFAULT]
+    sets = {
+        p.parent.name: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for p in paths
+    }
+    sets["all"] = [r for rows in list(sets.values()) for r in rows]
+    print("| set | questions | answerable | unanswerable | " + " | ".join(KEYS) + " |")
+    print("|---" * (len(KEYS) + 4) + "|")
+    for name, rows in sets.items():
+        m = metrics([r["verdicts"] for r in rows])
+        unanswerable = sum(r["verdicts"]["kind"] == "unanswerable" for r in rows)
+        cells = " | ".join(f"{m[k]:.3f}" if m[k] is not None else "–" for k in KEYS)
+        print(f"| {name} | {len(rows)} | {len(rows) - unanswerable} | {unanswerable} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -90,3 +90,11 @@ def test_a_phrase_of_the_question_outranks_its_words_apart_in_bm25(assistant: As
 
 def test_e_g_reads_as_for_example() -> None:
     assert "exampl" in tokenize(["industrial location policies (e.g. the steel industrial complex in Pohang)"])[0]
+
+
+def test_an_acronym_in_the_plural_is_the_acronym(assistant: Assistant) -> None:
+    assert tokenize(["MoUs with SMEs and FTAs"]) == tokenize(["MoU with SME and FTA"])
+    assert tokenize(["As it is"]) == tokenize(["as it is"])  # one capital: a word, not an acronym
+    # The briefing says "contracted MoU with China, Germany and the U.S."; the question asks in the plural.
+    ans = assistant.ask("With which countries has KICOX concluded MoUs?")
+    assert any("contracted MoU with China" in p.text for p in ans.passages[:5])

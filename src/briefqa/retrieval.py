@@ -26,8 +26,12 @@ _stemmer = Stemmer.Stemmer("english")
 EXAMPLE_ABBREV = re.compile(r"(?<!\w)e\.\s?g\.", re.I)
 
 
+# The plural of an acronym ("MoUs", "SMEs", "FTAs") is the acronym: the stemmer, seeing "mous", would not know.
+ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z&]*[A-Z])s\b")
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
-    texts = [EXAMPLE_ABBREV.sub("for example", t) for t in texts]
+    texts = [ACRONYM_PLURAL.sub(r"\1", EXAMPLE_ABBREV.sub("for example", t)) for t in texts]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 

@@ -29,7 +29,7 @@ def main() -> None:
     for name, rows in sets.items():
         m = metrics([r["verdicts"] for r in rows])
         unanswerable = sum(r["verdicts"]["kind"] == "unanswerable" for r in rows)
-        cells = " | ".join(f"{m[k]:.3f}" if m[k] is not None else "–" for k in KEYS)
+        cells = " | ".join(f"{m[k]:.4f}" if m[k] is not None else "–" for k in KEYS)
         print(f"| {name} | {len(rows)} | {len(rows) - unanswerable} | {unanswerable} | {cells} |")
 
 

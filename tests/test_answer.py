@@ -226,3 +226,24 @@ def test_what_is_things_attribute_is_an_attribute_question(assistant: Assistant)
         assert assistant.ask(question).abstained, question
     ans = assistant.ask("What is Korea's GDP growth rate?")
     assert not ans.abstained and "6.3%" in ans.answer
+
+
+def test_a_value_away_from_the_best_sentence_counts_when_it_is_more_about_the_question(assistant: Assistant) -> None:
+    # The best sentence says what the Green New Deal was meant to be; the amount is two passages away, in the
+    # sentence that names the Green New Deal and 2009 too.
+    for question in (
+        "Green New Deal (2009): how much money was set aside for it?",
+        "About the Green New Deal of 2009: what budget was earmarked for it?",
+    ):
+        ans = assistant.ask(question)
+        assert not ans.abstained and "38.5 billion" in ans.answer, question
+
+
+def test_kinds_and_shares() -> None:
+    # "The three kinds of clusters" names no attribute; a share is a percentage or a fraction.
+    assert not question_focus("What are the three kinds of clusters in Korea?").attribute
+    share = answer_type("What share of total FDI came from the EU?")
+    assert share is not None and share.name == "percentage"
+    for text in ("1/3 of total FDI", "58 percent of the economy", "84%", "a third of exports"):
+        assert share.stated(text), text
+    assert not share.stated("between 2005/2006 and 2015") and not share.stated("EUR 6 billion in 2014")

@@ -69,7 +69,8 @@ ATTRIBUTE_Q = re.compile(
 # Heads that name no attribute of their own ("which kind of ...", "which one ...", "which year": a date).
 VAGUE_HEAD = {
     "year", "years", "figure", "figures", "number", "detail", "details", "example", "examples",
-    "kind", "type", "sort", "one", "ones", "role", "way", "part", "change", "thing", "things", "name", "value",
+    "kind", "kinds", "type", "types", "sort", "sorts", "one", "ones", "role", "roles", "way", "ways", "part",
+    "parts", "change", "changes", "thing", "things", "name", "names", "value", "values", "numbers",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 # Cues of a question that asks for several things.
@@ -490,23 +491,35 @@ def extract(
     # tried: it answered no more questions of eval/ right and let near-misses through, "money set aside up to
     # 2020" with 2005-2015 spending.) A question for one value must find it where the answer's best sentence is:
     # in that passage, or in the sentence just before or after it ("This Committee was co-chaired by the Prime
-    # Minister" opens the next chunk). A value the answer brings from elsewhere is about something else ("What is
-    # KIAT's annual budget?" answered by KIAT's founding and the budget of another programme). A question for
-    # several things may gather them from all of the answer's passages.
+    # Minister" opens the next chunk), or in a sentence holding more of the question's words than the best one
+    # ("It then announced in 2009 a Green New Deal, programme of USD38.5 billion ..."). A value the answer brings
+    # from elsewhere is about something else ("What is KIAT's annual budget?" answered by KIAT's founding and the
+    # budget of another programme). A question for several things may gather them from all the answer's passages.
     wanted = answer_type(original or question)
     typed = 1.0
     if wanted is not None and chosen:
-        lead = chosen[0].sentence
-        k = next((i for i, rec in enumerate(sentences) if rec is lead), None)
-        if SEVERAL_Q.search(original or question) or k is None:
+        position = {id(rec): k for k, rec in enumerate(sentences)}
+        lead = position[id(chosen[0].sentence)]
+
+        def covers(k: int) -> float:  # the idf-weighted share of question words sentence k holds
+            return sum(c.weight for c in cs if c.covered_by(terms[k])) / total
+
+        if SEVERAL_Q.search(original or question):
             near = list(chosen)
         else:
+            # By text: overlapping chunks hold the same sentence twice.
             beside = {
                 sentences[j].text
-                for j in (_next_sentence(k, sentences), _previous_sentence(k, sentences))
+                for j in (_next_sentence(lead, sentences), _previous_sentence(lead, sentences))
                 if j is not None
             }
-            near = [c for c in chosen if c.sentence.passage_id == lead.passage_id or c.sentence.text in beside]
+            near = [
+                c
+                for c in chosen
+                if c.sentence.passage_id == sentences[lead].passage_id
+                or c.sentence.text in beside
+                or covers(position[id(c.sentence)]) > covers(lead)
+            ]
         typed = float(any(wanted.stated(c.sentence.text) for c in near))
     features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed}
     confidence = _sigmoid(

@@ -49,8 +49,11 @@ MONEY_Q = re.compile(
 MONEY = re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|dollars?|euros?|yen)\b|[$€£₩]", re.I)
 YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-PERCENTAGE_Q = re.compile(r"\bwhat (?:percentage|percent)\b|\bhow many per ?cent\b", re.I)
-PERCENTAGE = re.compile(r"%|\bper ?cent\b", re.I)
+# A share is a percentage or a fraction ("1/3 of total FDI", "a third").
+PERCENTAGE_Q = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow many per ?cent\b", re.I)
+PERCENTAGE = re.compile(
+    r"%|\bper ?cent\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(?:half|third|thirds|quarter|quarters|fifth|majority)\b", re.I
+)
 SIZE_Q = re.compile(
     r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I
 )

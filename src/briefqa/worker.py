@@ -61,7 +61,11 @@ def _warm_up() -> str:
     """Load everything and answer once, so that the first real question is as fast as the next ones."""
     if _load_error is not None:
         raise _load_error
-    return _ask(WARM_UP_QUESTION, None, None).index
+    index = _ask(WARM_UP_QUESTION, None, None).index
+    from briefqa.answer_types import gazetteer
+
+    gazetteer()  # the place names: read from the index folder, or gathered there once (about 1 s)
+    return index
 
 
 class AssistantProcess:

@@ -300,15 +300,6 @@ def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
     return j if j < len(sentences) else None
 
 
-def _previous_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
-    """The sentence before ``k`` in the document (repeats of ``k`` from overlapping chunks are skipped)."""
-    text = sentences[k].text
-    j = k - 1
-    while j >= 0 and sentences[j].text == text:
-        j -= 1
-    return j if j >= 0 else None
-
-
 def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
     """Whether sentence ``nxt`` completes ``k``: ``k`` introduces it, or both are parts of one ';' list."""
     a, b = sentences[k].text.strip(), sentences[nxt].text.strip()
@@ -510,7 +501,7 @@ def extract(
             # By text: overlapping chunks hold the same sentence twice.
             beside = {
                 sentences[j].text
-                for j in (_next_sentence(lead, sentences), _previous_sentence(lead, sentences))
+                for j in (_next_sentence(lead, sentences), _prev_sentence(lead, sentences))
                 if j is not None
             }
             near = [

@@ -52,7 +52,8 @@ YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A share is a percentage or a fraction ("1/3 of total FDI", "a third").
 PERCENTAGE_Q = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow many per ?cent\b", re.I)
 PERCENTAGE = re.compile(
-    r"%|\bper ?cent\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(?:half|third|thirds|quarter|quarters|fifth|majority)\b", re.I
+    r"%|\bper ?cent\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(?:half|third|thirds|quarter|quarters|fifth|majority)\b",
+    re.I,
 )
 SIZE_Q = re.compile(
     r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I
@@ -102,14 +103,13 @@ CAPITALISED = re.compile(r"\b[A-Z](?![A-Z'’-]*\b)[\w'’-]*(?: [A-Z](?![A-Z'�
 
 # A place the gazetteer lacks, named as one: "the city of Songdo", "Osong County", "Gyeonggi-do".
 PLACE_CUES = {
-    "city": re.compile(r"\b(?:city|town|capital) of ([A-Z][\w'’-]+)|\b([A-Z][\w'’-]+)[ -](?:City|Town|si)\b"),
+    "city": re.compile(r"\b(?:city|town|capital) of ([A-Z][\w'’]+)|\b([A-Z][\w'’]+)(?: City| Town|-si)\b"),
     "region": re.compile(
-        r"\b(?:province|region|county|district|island) of ([A-Z][\w'’-]+)"
-        r"|\b([A-Z][\w'’-]+)[ -](?:Province|Region|County|District|Island|do|gun|gu)\b"
+        r"\b(?:province|region|county|district|island) of ([A-Z][\w'’]+)"
+        r"|\b([A-Z][\w'’]+)(?: Province| Region| County| District| Island|-do|-gun|-gu)\b"
     ),
 }
-
-
+# "the Republic of Korea", "the Ministry of ...": a capitalised name going on with "of" is a title, not a place.
 NAME_GOES_ON = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
 # Capitalised only because they open a sentence, and the generic words that follow a place's name.
 RUN_OPENERS = frozenset(
@@ -187,7 +187,6 @@ def places(text: str, kinds: tuple[str, ...] = ANY_PLACE) -> set[str]:
     names = gazetteer()
     found = set()
     for run in CAPITALISED.finditer(text):
-        # "the Republic of Korea", "the Ministry of ...": a name going on with "of" is a title, not a place.
         if NAME_GOES_ON.match(text, run.end()):
             continue
         words = run.group().split()

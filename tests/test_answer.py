@@ -247,3 +247,15 @@ def test_kinds_and_shares() -> None:
     for text in ("1/3 of total FDI", "58 percent of the economy", "84%", "a third of exports"):
         assert share.stated(text), text
     assert not share.stated("between 2005/2006 and 2015") and not share.stated("EUR 6 billion in 2014")
+
+
+def test_the_sentences_beside_one_are_found_across_chunk_boundaries(assistant: Assistant) -> None:
+    from briefqa.answer import _beside
+
+    idx = assistant.index
+    first = next(k for k, s in enumerate(idx.sentences) if s.text.startswith("Korea established the Presidential"))
+    beside = _beside(first, idx.sentences, idx.by_passage)
+    # The next sentence opens the next chunk; overlapping chunks repeat sentences, so table order is not enough.
+    assert any(t.startswith("This Committee was co-chaired by the Prime Minister") for t in beside)
+    after = next(k for k, s in enumerate(idx.sentences) if s.text.startswith("This Committee was co-chaired"))
+    assert idx.sentences[first].text in _beside(after, idx.sentences, idx.by_passage)

@@ -300,6 +300,29 @@ def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
     return j if j < len(sentences) else None
 
 
+def _beside(k: int, sentences: list[SentenceRecord], by_passage: dict[str, list[int]]) -> set[str]:
+    """The texts of the sentences just before and after sentence ``k`` in the document.
+
+    Chunks overlap, so a sentence may stand in two passages, and the table is in chunk order: the neighbour of a
+    passage's last (first) sentence is the next (previous) sentence of the table that its passage does not hold.
+    """
+    out: set[str] = set()
+    for c in (i for i, rec in enumerate(sentences) if rec.text == sentences[k].text):
+        ks = by_passage.get(sentences[c].passage_id, [c])
+        held = {sentences[i].text for i in ks}
+        pos = ks.index(c) if c in ks else 0
+        for step, inside in ((1, pos + 1 < len(ks)), (-1, pos > 0)):
+            if inside:
+                out.add(sentences[ks[pos + step]].text)
+                continue
+            j = c + step
+            while 0 <= j < len(sentences) and sentences[j].text in held:
+                j += step
+            if 0 <= j < len(sentences):
+                out.add(sentences[j].text)
+    return out
+
+
 def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
     """Whether sentence ``nxt`` completes ``k``: ``k`` introduces it, or both are parts of one ';' list."""
     a, b = sentences[k].text.strip(), sentences[nxt].text.strip()
@@ -498,12 +521,7 @@ def extract(
         if SEVERAL_Q.search(original or question):
             near = list(chosen)
         else:
-            # By text: overlapping chunks hold the same sentence twice.
-            beside = {
-                sentences[j].text
-                for j in (_next_sentence(lead, sentences), _prev_sentence(lead, sentences))
-                if j is not None
-            }
+            beside = _beside(lead, sentences, by_passage)
             near = [
                 c
                 for c in chosen

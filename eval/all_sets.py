@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the five runs of `make eval` (project set, fresh, blind2, blind3, blind4), read from reports/.
+Without arguments: the six runs of `make eval` (project set, fresh, blind2 to blind5), read from reports/.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from pathlib import Path
 from briefqa.evaluation import metrics
 
 KEYS = ("hit@1", "hit@5", "mrr", "answer_accuracy", "citation_support", "abstention", "false_abstention")
-DEFAULT = ("reports/eval", "reports/eval-fresh", "reports/eval-blind2", "reports/eval-blind3", "reports/eval-blind4")
+DEFAULT = (
+    "reports/eval",
+    "reports/eval-fresh",
+    "reports/eval-blind2",
+    "reports/eval-blind3",
+    "reports/eval-blind4",
+    "reports/eval-blind5",
+)
 
 
 def main() -> None:

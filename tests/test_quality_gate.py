@@ -45,8 +45,8 @@ def test_the_project_question_set_stays_above_its_floors(assistant):
 
 @pytest.mark.parametrize(
     "questions",
-    [QUESTIONS, *(ROOT / "eval" / f"{name}.jsonl" for name in ("fresh", "blind2", "blind3", "blind4"))],
-    ids=["project", "fresh", "blind2", "blind3", "blind4"],
+    [QUESTIONS, *(ROOT / "eval" / f"{name}.jsonl" for name in ("fresh", "blind2", "blind3", "blind4", "blind5"))],
+    ids=["project", "fresh", "blind2", "blind3", "blind4", "blind5"],
 )
 def test_every_evidence_quote_and_answer_occurs_in_the_corpus(questions):
     corpus = ROOT / "corpus" / "korea-cluster-preparatory-briefing-2018.txt"

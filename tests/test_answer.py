@@ -239,6 +239,17 @@ def test_a_value_away_from_the_best_sentence_counts_when_it_is_more_about_the_qu
         assert not ans.abstained and "38.5 billion" in ans.answer, question
 
 
+def test_an_indirect_question_asks_for_the_same_kind_of_value() -> None:
+    for question, kind in (
+        ("Does the briefing say in which year FOODPOLIS was founded?", "year"),
+        ("Can you tell me when KOTRA was founded?", "year"),
+        ("Tell me who chaired the committee.", "person"),
+    ):
+        found = answer_type(question)
+        assert found is not None and found.name == kind, question
+    assert answer_type("When the ICCP started, how many complexes were there?") is None  # a clause, not a question
+
+
 def test_kinds_and_shares() -> None:
     # "The three kinds of clusters" names no attribute; a share is a percentage or a fraction.
     assert not question_focus("What are the three kinds of clusters in Korea?").attribute

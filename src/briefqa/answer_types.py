@@ -215,11 +215,24 @@ def _states_place(question: str, kinds: tuple[str, ...]) -> Callable[[str], bool
     return stated
 
 
+# An indirect question asks the same as its direct form: "Does the briefing say in which year ...?",
+# "Can you tell me when ...?", "Tell me who ...".
+INDIRECT = re.compile(
+    r"^\s*(?:please,?\s+)?(?:(?:can|could|would) you (?:please )?(?:tell me|say|let me know)|do you know|"
+    r"does the briefing (?:say|mention|state|tell(?: me| us)?)|tell me|i(?:'d| would) like to know)\b,?\s*",
+    re.I,
+)
+
+
 def answer_type(question: str) -> Wanted | None:
     """The kind of value ``question`` asks for and how to tell a sentence that states one, or None."""
+    direct = INDIRECT.sub("", question, count=1)
+    # "... tell me when KOTRA was founded": an indirect "when" keeps the statement's word order.
+    indirect_when = direct != question and re.match(r"\s*when\b", direct, re.I) is not None
+    question = direct
     if MONEY_Q.search(question):
         return Wanted("money", lambda text: bool(MONEY.search(text)))
-    if YEAR_Q.search(question):
+    if YEAR_Q.search(question) or indirect_when:
         return Wanted("year", lambda text: bool(YEAR.search(text)))
     if PERCENTAGE_Q.search(question):
         return Wanted("percentage", lambda text: bool(PERCENTAGE.search(text)))

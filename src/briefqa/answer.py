@@ -10,9 +10,11 @@ ask for several things), and a lead-in ("... the following:") brings the
 sentence it introduces. Whether to answer at all is a logistic model over a few
 evidence features (see ``Weights``), calibrated on the development part of
 eval/questions.jsonl, lowered when the answer's passages do not state what the
-question asks for (the noun after "how many"/"which", or a year it names), or
-no sentence states the attribute of "what is the <attribute> of <subject>"
-together with the subject.
+question asks for (a count of the noun after "how many", or a year it names),
+when no sentence states the attribute of "what is the <attribute> of <subject>"
+together with the subject, or when the answer states no value of the kind the
+question asks for (an amount, a year, a share, a size, a person, a place:
+answer_types.py) near its best sentence.
 """
 
 from __future__ import annotations

@@ -136,6 +136,7 @@ class Chosen:
     sentence: SentenceRecord
     score: float
     passage_rank: int
+    k: int  # the sentence's index in the sentence table
 
 
 @dataclass
@@ -443,7 +444,7 @@ def extract(
     def take(k: int, score: float, rank: int) -> None:
         seen_text.add(sentences[k].text)
         have.update(i for i, c in enumerate(cs) if c.covered_by(terms[k]))
-        chosen.append(Chosen(sentences[k], score, rank))
+        chosen.append(Chosen(sentences[k], score, rank, k))
 
     for s in scored:
         if len(chosen) >= max_sentences:
@@ -479,7 +480,7 @@ def extract(
             >= (w.follow if sentences[nxt].passage_id == sentences[first.k].passage_id else w.follow_across) * first.sem
         ):
             at = next(i for i, c in enumerate(chosen) if c.sentence.text == sentences[first.k].text) + 1
-            chosen.insert(at, Chosen(sentences[nxt], first.score, first.rank))
+            chosen.insert(at, Chosen(sentences[nxt], first.score, first.rank, nxt))
             seen_text.add(sentences[nxt].text)
 
     # The share of question words anywhere in the passages was tried as a third feature; it added nothing.
@@ -514,8 +515,7 @@ def extract(
     wanted = answer_type(original or question)
     typed = 1.0
     if wanted is not None and chosen:
-        position = {id(rec): k for k, rec in enumerate(sentences)}
-        lead = position[id(chosen[0].sentence)]
+        lead = chosen[0].k
 
         def covers(k: int) -> float:  # the idf-weighted share of question words sentence k holds
             return sum(c.weight for c in cs if c.covered_by(terms[k])) / total
@@ -529,7 +529,7 @@ def extract(
                 for c in chosen
                 if c.sentence.passage_id == sentences[lead].passage_id
                 or c.sentence.text in beside
-                or covers(position[id(c.sentence)]) > covers(lead)
+                or covers(c.k) > covers(lead)
             ]
         typed = float(any(wanted.stated(c.sentence.text) for c in near))
     features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed}

@@ -133,6 +133,8 @@ def use_place_cache(path: Path) -> None:
     from the packages' data over half a second. A stale or unreadable file is rebuilt on first use."""
     global _places, _places_cache
     _places_cache = path
+    if _places is not None:  # already in this process (another Assistant): the names do not depend on the index
+        return
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("versions") == _gazetteer_versions():

@@ -39,9 +39,9 @@ lint: install
 test: install lint
 	$(BIN)/pytest -q
 
-# The project set (tuned on, with the baseline), then the five sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2, blind3, blind4 and blind5 (each was measured blind once; rules
-# were made after reading the failures of all but blind5), then all of them together.
+# The project set (tuned on, with the baseline), then the six sets written blind to the system (README,
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind6 (each was measured blind once; rules were made after
+# reading the failures of each), then all of them together.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
 	$(BIN)/briefqa eval eval/fresh.jsonl --out reports/eval-fresh
@@ -49,6 +49,7 @@ eval: index
 	$(BIN)/briefqa eval eval/blind3.jsonl --out reports/eval-blind3
 	$(BIN)/briefqa eval eval/blind4.jsonl --out reports/eval-blind4
 	$(BIN)/briefqa eval eval/blind5.jsonl --out reports/eval-blind5
+	$(BIN)/briefqa eval eval/blind6.jsonl --out reports/eval-blind6
 	$(BIN)/python eval/all_sets.py
 
 bench: index

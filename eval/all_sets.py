@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the six runs of `make eval` (project set, fresh, blind2 to blind5), read from reports/.
+Without arguments: the seven runs of `make eval` (project set, fresh, blind2 to blind6), read from reports/.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ DEFAULT = (
     "reports/eval-blind3",
     "reports/eval-blind4",
     "reports/eval-blind5",
+    "reports/eval-blind6",
 )
 
 

@@ -270,3 +270,55 @@ def test_the_sentences_beside_one_are_found_across_chunk_boundaries(assistant: A
     assert any(t.startswith("This Committee was co-chaired by the Prime Minister") for t in beside)
     after = next(k for k, s in enumerate(idx.sentences) if s.text.startswith("This Committee was co-chaired"))
     assert idx.sentences[first].text in _beside(after, idx.sentences, idx.by_passage)
+
+
+def test_a_question_naming_what_the_briefing_never_names_abstains(assistant: Assistant) -> None:
+    from briefqa.answer import unknown_names
+
+    idf = assistant.retriever.idf
+    assert unknown_names("Has KICOX signed an agreement with the Fraunhofer Society?", idf) == ["Fraunhofer"]
+    assert unknown_names("When did KICOX sign a cluster MoU with Japan?", idf) == ["Japan"]
+    # Opening words, the first person and a people named after a place the briefing names are not unknown names.
+    for question in ("Quick one: Roughly how big is KIAT?", "I'm asking: which Austrian city hosts the event?"):
+        assert unknown_names(question, idf) == [], question
+    question = "Has KICOX signed an agreement with the Fraunhofer Society?"
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_unknown=0.0))
+    assert not loose.ask(question).abstained  # the other features alone would answer (KICOX's MoU with the EU)
+    assert assistant.ask(question).abstained
+
+
+def test_fees_rates_and_days_are_kinds_of_value(assistant: Assistant) -> None:
+    for question, kind in (
+        ("How much is the registration fee for the EU-Korea Cluster Matchmaking event?", "money"),
+        ("What is Korea's inflation rate?", "percentage"),
+        ("What corporate income tax rate applies to a subsidiary?", "percentage"),
+        ("On which exact day in May 2018 was the MoU signed?", "day"),
+        ("What date did the EU Gateway business mission start?", "day"),
+    ):
+        found = answer_type(question)
+        assert found is not None and found.name == kind, question
+    day = answer_type("On which day was the MoU signed?")
+    assert day is not None
+    for text in ("took-off on the 4-8 July 2016", "signed on 14 May 2018", "on May 14, 2018", "on 14.05.2018"):
+        assert day.stated(text), text
+    assert not day.stated("signed in May 2018") and not day.stated("3 % in 2019")
+    # The briefing gives the month of the MoU, not its day; the event, not its fee.
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_type=0.0))
+    for question in (
+        "On which day was the MoU between MOTIE, KICOX and DG Growth signed?",
+        "How much is the registration fee for the EU-Korea Cluster Matchmaking event?",
+    ):
+        assert not loose.ask(question).abstained, question
+        assert assistant.ask(question).abstained, question
+    ans = assistant.ask("What date did the EU Gateway business mission on green energy start?")
+    assert not ans.abstained and "4-8 July 2016" in ans.answer
+
+
+def test_the_sentence_after_the_best_one_joins_when_it_states_the_value(assistant: Assistant) -> None:
+    # The best sentence names the committee; the next one, opening the next chunk, says who co-chaired it.
+    question = "Who co-chaired Korea's Presidential Committee on Green Growth?"
+    ans = assistant.ask(question)
+    assert not ans.abstained and "co-chaired by the Prime Minister" in ans.answer
+    assert ans.answer.index("Korea established the Presidential Committee") < ans.answer.index("This Committee")
+    alone = Assistant(assistant.settings, replace(Weights(), follow_value=False))
+    assert alone.ask(question).abstained

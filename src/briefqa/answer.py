@@ -13,8 +13,10 @@ eval/questions.jsonl, lowered when the answer's passages do not state what the
 question asks for (a count of the noun after "how many", or a year it names),
 when no sentence states the attribute of "what is the <attribute> of <subject>"
 together with the subject, or when the answer states no value of the kind the
-question asks for (an amount, a year, a share, a size, a person, a place:
-answer_types.py) near its best sentence.
+question asks for (an amount, a year, a day, a share, a size, a person, a place:
+answer_types.py) near its best sentence (the sentence after it, referring back
+to it, joins the answer when it states one), or when the question names
+something with a capitalised word no passage uses ("Japan", "FIFA").
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ VAGUE_HEAD = {
     "parts", "change", "changes", "thing", "things", "name", "names", "value", "values", "numbers",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
+# A capitalised word that does not open the question or a sentence of it: a name ("Japan", "FIFA", "Austrian").
+NAME_WORD = re.compile(r"(?<![.?!:;–—-]\s)(?<!^)(?<![\"“‘'(])\b[A-Z][\w&'’-]*")
+# "Austrian", "Korean", "Japanese": a people named after a place the briefing names is known.
+DEMONYM = ("n", "an", "ian", "ese", "ish", "i")
 # Cues of a question that asks for several things.
 SEVERAL_Q = re.compile(r"\b(and|both|which|what are|list|name some|two|three|four|five)\b", re.I)
 # Interrogatives and auxiliaries, as stemmed terms: they say how a question is asked, not what it is about.
@@ -119,6 +125,10 @@ class Weights:
     # When the question asks for an amount of money, a year, a percentage or a size and the answer states none:
     # large enough to abstain whatever the other features say (a rule, not fitted).
     abstain_type: float = 12.0
+    # The sentence after the best one joins the answer when it refers back to it and states the asked-for value.
+    follow_value: bool = True
+    # When the question names something with a capitalised word the briefing never uses ("Japan", "FIFA"): a rule.
+    abstain_unknown: float = 12.0
 
 
 @dataclass
@@ -303,27 +313,35 @@ def _next_sentence(k: int, sentences: list[SentenceRecord]) -> int | None:
     return j if j < len(sentences) else None
 
 
-def _beside(k: int, sentences: list[SentenceRecord], by_passage: dict[str, list[int]]) -> set[str]:
-    """The texts of the sentences just before and after sentence ``k`` in the document.
+def _neighbours(
+    k: int, sentences: list[SentenceRecord], by_passage: dict[str, list[int]], after: bool | None = None
+) -> list[int]:
+    """The sentences just before and after sentence ``k`` in the document (with ``after``: only after, or before).
 
     Chunks overlap, so a sentence may stand in two passages, and the table is in chunk order: the neighbour of a
     passage's last (first) sentence is the next (previous) sentence of the table that its passage does not hold.
     """
-    out: set[str] = set()
+    steps = (1, -1) if after is None else ((1,) if after else (-1,))
+    out: list[int] = []
     for c in (i for i, rec in enumerate(sentences) if rec.text == sentences[k].text):
         ks = by_passage.get(sentences[c].passage_id, [c])
         held = {sentences[i].text for i in ks}
         pos = ks.index(c) if c in ks else 0
-        for step, inside in ((1, pos + 1 < len(ks)), (-1, pos > 0)):
-            if inside:
-                out.add(sentences[ks[pos + step]].text)
+        for step in steps:
+            if 0 <= pos + step < len(ks):
+                out.append(ks[pos + step])
                 continue
             j = c + step
             while 0 <= j < len(sentences) and sentences[j].text in held:
                 j += step
             if 0 <= j < len(sentences):
-                out.add(sentences[j].text)
+                out.append(j)
     return out
+
+
+def _beside(k: int, sentences: list[SentenceRecord], by_passage: dict[str, list[int]]) -> set[str]:
+    """The texts of the sentences just before and after sentence ``k`` in the document."""
+    return {sentences[j].text for j in _neighbours(k, sentences, by_passage)}
 
 
 def _continues(k: int, nxt: int, sentences: list[SentenceRecord]) -> bool:
@@ -403,6 +421,19 @@ def focus_found(
         items += 1
         found += any(y in text and (not topic or topic & ts) for text, ts in zip(texts, terms, strict=True))
     return found / items if items else 1.0
+
+
+def unknown_names(question: str, idf: dict[str, float]) -> list[str]:
+    """The capitalised words of ``question`` that no passage uses, in any form: what they name, the briefing does not cover."""
+    out = []
+    for m in NAME_WORD.finditer(question):
+        if not question[: m.start()].strip() or m.group() in ("I", "I'm", "I’m"):
+            continue
+        for t in tokenize([m.group()])[0]:
+            if t not in idf and not any(t.endswith(x) and t[: -len(x)] in idf for x in DEMONYM):
+                out.append(m.group())
+                break
+    return out
 
 
 def _sigmoid(x: float) -> float:
@@ -532,7 +563,18 @@ def extract(
                 or covers(c.k) > covers(lead)
             ]
         typed = float(any(wanted.stated(c.sentence.text) for c in near))
-    features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed}
+        # The sentence after the best one, referring back to it, often states the value ("Korea established the
+        # Presidential Committee on Green Growth ..." / "This Committee was co-chaired by the Prime Minister ..."):
+        # it joins the answer when nothing nearer does.
+        if w.follow_value and not typed and len(chosen) < max_sentences:
+            for j in _neighbours(lead, sentences, by_passage, after=True):
+                if j not in {c.k for c in chosen} and REFERS.match(sentences[j].text) and wanted.stated(sentences[j].text):
+                    at = next(i for i, c in enumerate(chosen) if c.k == lead) + 1
+                    chosen.insert(at, Chosen(sentences[j], chosen[0].score, chosen[0].passage_rank, j))
+                    typed = 1.0
+                    break
+    known = float(not unknown_names(original or question, idf))
+    features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed, "known": known}
     confidence = _sigmoid(
         w.abstain_bias
         + w.abstain_sem * best.sem
@@ -540,5 +582,6 @@ def extract(
         - w.abstain_focus * (1.0 - focus)
         - w.abstain_attribute * (1.0 - attribute)
         - w.abstain_type * (1.0 - typed)
+        - w.abstain_unknown * (1.0 - known)
     )
     return Extract(chosen, float(confidence), features)

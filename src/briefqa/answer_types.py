@@ -1,7 +1,7 @@
 """The kind of value a question asks for, and whether a sentence states one.
 
-A question's wording often says what kind of value answers it: an amount of money ("how much funding"), a year
-("when was"), a percentage, a size, a place ("in which city", "where is ... located") or a person ("who chaired",
+A question's wording often says what kind of value answers it: an amount of money ("how much funding", "how
+much is the fee"), a year ("when was"), a day ("on which day"), a percentage ("what share", "what ... rate"), a size, a place ("in which city", "where is ... located") or a person ("who chaired",
 "the name of the president of"). An answer whose sentences state none is not an answer, however close its words
 ("Who co-chaired the 2017 JSTCC?" answered by the sentence saying where it met): `answer.extract` abstains.
 
@@ -42,7 +42,10 @@ class Wanted:
 MONEY_Q = re.compile(
     r"\bhow much (?:money|funding|budget)\b|\bhow much (?!of\b).*\b(?:cost|costs|charge|charges|pay|pays|spend|spent|"
     r"invest|invested|receive|receives|fund|funded)\b|\bwhat (?:is |was |are |were )?(?:the |its |their |"
-    r"[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b",
+    r"[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b"
+    # "How much is the participation fee", "how much rent": the thing priced names money.
+    r"|\bhow much\b(?! of\b)(?:\s+[\w-]+){0,5}?\s+(?:budget|cost|costs|fee|fees|price|prices|rent|salary|salaries|"
+    r"wage|wages|tuition)\b",
     re.I,
 )
 # A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.
@@ -50,10 +53,22 @@ MONEY = re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|do
 YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A share is a percentage or a fraction ("1/3 of total FDI", "a third").
-PERCENTAGE_Q = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow many per ?cent\b", re.I)
+# A rate ("the unemployment rate", "at what rate") is a percentage too.
+PERCENTAGE_Q = re.compile(
+    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow many per ?cent\b|\bat what rate\b"
+    r"|\bwhat (?:(?:is|was|are|were|will be) )?(?:the |its |their |[\w-]+['’]s )?(?:[\w-]+ ){0,3}?rates?\b",
+    re.I,
+)
 PERCENTAGE = re.compile(
     r"%|\bper ?cent\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(?:half|third|thirds|quarter|quarters|fifth|majority)\b",
     re.I,
+)
+# A day: "on which (exact) day", "what date" want a day of the month, not just a month or a year.
+DAY_Q = re.compile(r"\b(?:which|what) (?:exact |precise )?(?:day|date)\b", re.I)
+MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+DAY = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)? (?:of )?{MONTH}|\b{MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b"
+    r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d\d\b"
 )
 SIZE_Q = re.compile(
     r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I
@@ -234,6 +249,8 @@ def answer_type(question: str) -> Wanted | None:
     question = direct
     if MONEY_Q.search(question):
         return Wanted("money", lambda text: bool(MONEY.search(text)))
+    if DAY_Q.search(question):
+        return Wanted("day", lambda text: bool(DAY.search(text)))
     if YEAR_Q.search(question) or indirect_when:
         return Wanted("year", lambda text: bool(YEAR.search(text)))
     if PERCENTAGE_Q.search(question):

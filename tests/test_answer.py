@@ -134,7 +134,11 @@ def test_places_come_from_the_gazetteers_and_what_the_text_says_a_place_is() -> 
     assert "austria" in places("in November 2018 in Austria", ("country",))
     assert not places("in November 2018 in Austria", ("city",))
     # Names inside longer names, acronyms and capitals opening a sentence are not places.
-    for text in ("the Presidential Committee on Green Growth", "the National Innovation Cluster", "MAFRA and FOODPOLIS"):
+    for text in (
+        "the Presidential Committee on Green Growth",
+        "the National Innovation Cluster",
+        "MAFRA and FOODPOLIS",
+    ):
         assert not places(text), text
     city = answer_type("In which Austrian city will the event take place?")
     assert city is not None

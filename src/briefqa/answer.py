@@ -568,7 +568,11 @@ def extract(
         # it joins the answer when nothing nearer does.
         if w.follow_value and not typed and len(chosen) < max_sentences:
             for j in _neighbours(lead, sentences, by_passage, after=True):
-                if j not in {c.k for c in chosen} and REFERS.match(sentences[j].text) and wanted.stated(sentences[j].text):
+                if (
+                    j not in {c.k for c in chosen}
+                    and REFERS.match(sentences[j].text)
+                    and wanted.stated(sentences[j].text)
+                ):
                     at = next(i for i, c in enumerate(chosen) if c.k == lead) + 1
                     chosen.insert(at, Chosen(sentences[j], chosen[0].score, chosen[0].passage_rank, j))
                     typed = 1.0

@@ -43,10 +43,13 @@ def test_the_project_question_set_stays_above_its_floors(assistant):
     assert not failed, "quality below the floors in eval/floors.json:\n" + "\n".join(failed) + "\nfailed:\n" + detail
 
 
+FRESH_SETS = ("fresh", "blind2", "blind3", "blind4", "blind5", "blind6")
+
+
 @pytest.mark.parametrize(
     "questions",
-    [QUESTIONS, *(ROOT / "eval" / f"{name}.jsonl" for name in ("fresh", "blind2", "blind3", "blind4", "blind5"))],
-    ids=["project", "fresh", "blind2", "blind3", "blind4", "blind5"],
+    [QUESTIONS, *(ROOT / "eval" / f"{name}.jsonl" for name in FRESH_SETS)],
+    ids=["project", *FRESH_SETS],
 )
 def test_every_evidence_quote_and_answer_occurs_in_the_corpus(questions):
     corpus = ROOT / "corpus" / "korea-cluster-preparatory-briefing-2018.txt"

@@ -46,12 +46,26 @@ def test_a_paraphrase_finds_the_fact(assistant: Assistant) -> None:
 
 def test_acronym_defined_in_the_corpus_matches_either_form(assistant: Assistant) -> None:
     assert assistant.retriever.acronyms.get("KICOX") == "Korea Industrial Complex Corp."
-    assert "Korea Industrial Complex Corp." in expand_query("What does KICOX do?", assistant.retriever.acronyms)
+    assert "Korea Industrial Complex Corp." in expand_query("What does KICOX do?", assistant.retriever.aliases)
     definition = "Korea Industrial Complex Corp. (KICOX)"
     for question in ("What does KICOX do?", "What does the Korea Industrial Complex Corp. do?"):
         ans = assistant.ask(question)
         assert definition in ans.passages[0].text, question
         assert not ans.abstained and "KICOX" in ans.answer
+
+
+def test_an_acronym_the_corpus_uses_undefined_matches_its_long_form(assistant: Assistant) -> None:
+    # The briefing writes "the second highest GERD in the world (4.23% of GDP)" and "contracted MoU with China,
+    # Germany and the U.S." without spelling either out.
+    assert ("GERD", "gross domestic expenditure on R&D") in assistant.retriever.aliases
+    assert "KICOX" not in {a for a, _ in assistant.retriever.aliases if a not in assistant.retriever.acronyms}
+    assert "GERD" in expand_query("What was Korea's gross domestic expenditure on R&D?", assistant.retriever.aliases)
+    # The acronym itself gets no long form the corpus never writes.
+    assert expand_query("How high was Korea's GERD?", assistant.retriever.aliases) == "How high was Korea's GERD?"
+    ans = assistant.ask("How much of its GDP did Korea spend as gross domestic expenditure on R&D in 2016?")
+    assert not ans.abstained and "4.23%" in ans.answer
+    ans = assistant.ask("Which countries has KICOX concluded memoranda of understanding with?")
+    assert not ans.abstained and all(c in ans.answer for c in ("China", "Germany"))
 
 
 def test_question_outside_the_briefing_abstains_but_still_ranks_passages(

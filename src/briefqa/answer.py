@@ -181,7 +181,7 @@ class Concept:
         return any(f <= terms for f in self.forms)
 
 
-def concepts(question: str, idf: dict[str, float], acronyms: dict[str, str] | None = None) -> list[Concept]:
+def concepts(question: str, idf: dict[str, float], aliases: list[tuple[str, str]] | None = None) -> list[Concept]:
     """The question's words weighted by idf; an acronym and its long form count as one word, not many."""
     max_idf = max(idf.values()) if idf else 1.0
     out: dict[str, Concept] = {}
@@ -190,7 +190,7 @@ def concepts(question: str, idf: dict[str, float], acronyms: dict[str, str] | No
     for t in [t for t in words if t not in QUESTION_WORDS] or words:
         out.setdefault(t, Concept(idf.get(t, max_idf), [frozenset([t])]))
     low = question.lower()
-    for acro, long in (acronyms or {}).items():
+    for acro, long in aliases or []:
         long_terms = frozenset(tokenize([long])[0])
         acro_terms = frozenset(tokenize([acro])[0])
         if not long_terms or not acro_terms:
@@ -258,14 +258,14 @@ def rerank(
     depth: int,
     w: Weights,
     original: str | None = None,
-    acronyms: dict[str, str] | None = None,
+    aliases: list[tuple[str, str]] | None = None,
 ) -> list[Hit]:
     """Reorder the top ``depth`` hits by their best sentence and the question words they hold."""
     head, tail = hits[:depth], hits[depth:]
     cand = [(k, rank) for rank, h in enumerate(head) for k in by_passage.get(h.id, [])]
     if not cand:
         return hits
-    cs = concepts(original or question, idf, acronyms)
+    cs = concepts(original or question, idf, aliases)
     total = sum(c.weight for c in cs) or 1.0
     best: dict[int, float] = {}
     covered: dict[int, set[int]] = {}
@@ -452,7 +452,7 @@ def extract(
     max_sentences: int,
     w: Weights | None = None,
     original: str | None = None,
-    acronyms: dict[str, str] | None = None,
+    aliases: list[tuple[str, str]] | None = None,
 ) -> Extract:
     """The answer sentences and the confidence that the briefing answers ``original`` (the unexpanded question)."""
     w = w or Weights()
@@ -461,7 +461,7 @@ def extract(
         cand.extend((k, rank) for k in by_passage.get(hit.id, []))
     if not cand:
         return Extract([], 0.0)
-    cs = concepts(original or question, idf, acronyms)
+    cs = concepts(original or question, idf, aliases)
     total = sum(c.weight for c in cs) or 1.0
     terms = sentence_terms(sentences)
     scored = score_sentences(question, q_vec, cand, sentences, sentence_vecs, idf, w, cs)

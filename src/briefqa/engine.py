@@ -99,7 +99,7 @@ class Assistant:
         t0 = time.perf_counter()
         q = validate_question(question, self.settings)
         plain = " ".join(_TAG.sub(" ", searched or q).split()) or q
-        query = expand_query(plain, self.retriever.acronyms)
+        query = expand_query(plain, self.retriever.aliases)
         top_k = k or self.settings.top_k
         q_vec = self.embedder.embed_query(query)
         hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))
@@ -111,7 +111,7 @@ class Assistant:
             "idf": self.retriever.idf,
             "w": self.weights,
             "original": plain,
-            "acronyms": self.retriever.acronyms,
+            "aliases": self.retriever.aliases,
         }
         hits = rerank(query, q_vec, hits, depth=self.settings.rerank_depth, **table)
         t1 = time.perf_counter()

@@ -61,13 +61,40 @@ def find_acronyms(texts: list[str]) -> dict[str, str]:
     return found
 
 
-def expand_query(question: str, acronyms: dict[str, str]) -> str:
+# Abbreviations of policy and statistics writing that a text may use without defining them ("the second highest
+# GERD in the world", "contracted MoU with China"); a question may use either form.
+GLOSSARY = {
+    "GERD": ("gross domestic expenditure on R&D", "gross domestic R&D expenditure"),
+    "MoU": ("memorandum of understanding", "memoranda of understanding"),
+    "FDI": ("foreign direct investment",),
+    "FTA": ("free trade agreement",),
+    "SME": ("small and medium-sized enterprises", "small and medium enterprises", "small and medium-sized enterprise"),
+    "IoT": ("internet of things",),
+}
+
+
+def find_aliases(texts: list[str], defined: dict[str, str]) -> list[tuple[str, str]]:
+    """(acronym, long form) pairs: those the texts define, then the glossary's for the acronyms the texts use."""
+    pairs = list(defined.items())
+    for acro, longs in GLOSSARY.items():
+        if acro not in defined and any(re.search(rf"\b{re.escape(acro)}s?\b", t) for t in texts):
+            pairs.extend((acro, long) for long in longs)
+    return pairs
+
+
+def expand_query(question: str, aliases: list[tuple[str, str]]) -> str:
+    """The question plus the other form of each acronym it uses, long or short.
+
+    A glossary acronym gets no long form added: the corpus uses the acronym, so the question already has its word,
+    and a long form the corpus never writes only pulls the query's meaning away.
+    """
     extra: list[str] = []
     low = question.lower()
-    for acro, long in acronyms.items():
+    for acro, long in aliases:
         if re.search(rf"\b{re.escape(acro)}\b", question):
-            extra.append(long)
-        elif long.lower() in low:
+            if long not in GLOSSARY.get(acro, ()):
+                extra.append(long)
+        elif long.lower() in low and acro not in extra:
             extra.append(acro)
     return f"{question} ({'; '.join(extra)})" if extra else question
 
@@ -90,6 +117,7 @@ class HybridRetriever:
         self.bm25 = bm25s.BM25()
         self.bm25.index(tokens, show_progress=False)
         self.acronyms = find_acronyms([index.passages[i].text for i in self.ids])
+        self.aliases = find_aliases([index.passages[i].text for i in self.ids], self.acronyms)
         # Inverse document frequency of each stemmed term (and word pair), for answer scoring.
         n = len(texts)
         df: dict[str, int] = {}

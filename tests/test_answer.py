@@ -294,8 +294,8 @@ def test_a_question_naming_what_the_briefing_never_names_abstains(assistant: Ass
 def test_fees_rates_and_days_are_kinds_of_value(assistant: Assistant) -> None:
     for question, kind in (
         ("How much is the registration fee for the EU-Korea Cluster Matchmaking event?", "money"),
-        ("What is Korea's inflation rate?", "percentage"),
-        ("What corporate income tax rate applies to a subsidiary?", "percentage"),
+        ("What is Korea's inflation rate?", "rate"),
+        ("What corporate income tax rate applies to a subsidiary?", "rate"),
         ("On which exact day in May 2018 was the MoU signed?", "day"),
         ("What date did the EU Gateway business mission start?", "day"),
     ):
@@ -326,3 +326,45 @@ def test_the_sentence_after_the_best_one_joins_when_it_states_the_value(assistan
     assert ans.answer.index("Korea established the Presidential Committee") < ans.answer.index("This Committee")
     alone = Assistant(assistant.settings, replace(Weights(), follow_value=False))
     assert alone.ask(question).abstained
+
+
+def test_contacts_rates_and_units_are_kinds_of_value(assistant: Assistant) -> None:
+    for question, kind in (
+        ("What is the phone number of the KIAT office in Brussels?", "contact"),
+        ("Who should I e-mail at KICOX?", "contact"),
+        ("What corporate income tax rate applies to foreign investors in Korea?", "rate"),
+        ("What was the value of EU exports of services to Korea in euros?", "money"),
+        ("How much Horizon 2020 money went to joint calls?", "money"),
+        ("How large is the Osong site in hectares?", "size"),
+    ):
+        found = answer_type(question)
+        assert found is not None and found.name == kind, question
+    penetration = answer_type("What is the mobile phone penetration rate in Korea?")
+    assert penetration is not None and penetration.name == "rate"  # a rate, not a phone number
+    assert answer_type("What is the address of the KICOX web portal?") is None
+    contact = answer_type("Who should I e-mail at KICOX?")
+    assert contact is not None
+    assert contact.stated("write to cluster@kicox.or.kr") and contact.stated("call +82 70 8895 7000")
+    assert not contact.stated("between 2005-2015") and not contact.stated("KRW 630 billion")
+    # A rate is a percentage, not a fraction of something else ("1/3 of total FDI" is no tax rate).
+    rate = answer_type("What corporate income tax rate applies?")
+    assert rate is not None
+    assert rate.stated("penetration reaches 110% of the population") and not rate.stated("1/3 of total FDI")
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_type=0.0))
+    for question in (
+        "What is the phone number of the KIAT office in Brussels?",
+        "What corporate income tax rate applies to foreign investors in Korea?",
+        "What was the value of EU exports of services to Korea in euros?",
+    ):
+        assert not loose.ask(question).abstained, question  # the other features alone would answer
+        assert assistant.ask(question).abstained, question
+
+
+def test_an_acronym_in_brackets_the_briefing_never_uses_is_an_unknown_name(assistant: Assistant) -> None:
+    from briefqa.answer import unknown_names
+
+    question = "What does the Korea Institute of Industrial Technology (KITECH) do for the ICCP?"
+    assert unknown_names(question, assistant.retriever.idf) == ["KITECH"]
+    loose = Assistant(assistant.settings, replace(Weights(), abstain_unknown=0.0))
+    assert not loose.ask(question).abstained
+    assert assistant.ask(question).abstained

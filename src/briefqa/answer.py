@@ -78,7 +78,7 @@ VAGUE_HEAD = {
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 # A capitalised word that does not open the question or a sentence of it: a name ("Japan", "FIFA", "Austrian").
-NAME_WORD = re.compile(r"(?<![.?!:;–—-]\s)(?<!^)(?<![\"“‘'(])\b[A-Z][\w&'’-]*")
+NAME_WORD = re.compile(r"(?<![.?!:;–—-]\s)(?<!^)(?<![\"“‘'])\b[A-Z][\w&'’-]*")
 # "Austrian", "Korean", "Japanese": a people named after a place the briefing names is known.
 DEMONYM = ("n", "an", "ian", "ese", "ish", "i")
 # Cues of a question that asks for several things.

@@ -1,7 +1,8 @@
 """The kind of value a question asks for, and whether a sentence states one.
 
 A question's wording often says what kind of value answers it: an amount of money ("how much funding", "how
-much is the fee"), a year ("when was"), a day ("on which day"), a percentage ("what share", "what ... rate"), a size, a place ("in which city", "where is ... located") or a person ("who chaired",
+much is the fee", "in euros"), a year ("when was"), a day ("on which day"), a percentage ("what share"), a rate
+("what ... rate": a percentage, not a fraction), an e-mail address or phone number, a size, a place ("in which city", "where is ... located") or a person ("who chaired",
 "the name of the president of"). An answer whose sentences state none is not an answer, however close its words
 ("Who co-chaired the 2017 JSTCC?" answered by the sentence saying where it met): `answer.extract` abstains.
 
@@ -45,7 +46,9 @@ MONEY_Q = re.compile(
     r"[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b"
     # "How much is the participation fee", "how much rent": the thing priced names money.
     r"|\bhow much\b(?! of\b)(?:\s+[\w-]+){0,5}?\s+(?:budget|cost|costs|fee|fees|price|prices|rent|salary|salaries|"
-    r"wage|wages|tuition)\b",
+    r"wage|wages|tuition|money|funding|funds|financing)\b"
+    # A currency as the unit: "in euros", "in US dollars", "in KRW".
+    r"|\bin (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b|\bin (?-i:USD|EUR|KRW)\b",
     re.I,
 )
 # A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.
@@ -53,12 +56,28 @@ MONEY = re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|do
 YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A share is a percentage or a fraction ("1/3 of total FDI", "a third").
-# A rate ("the unemployment rate", "at what rate") is a percentage too.
 PERCENTAGE_Q = re.compile(
-    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow many per ?cent\b|\bat what rate\b"
-    r"|\bwhat (?:(?:is|was|are|were|will be) )?(?:the |its |their |[\w-]+['’]s )?(?:[\w-]+ ){0,3}?rates?\b",
+    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow many per ?cent\b|\b(?:in|as a) per ?cent(?:age)?\b",
     re.I,
 )
+# A rate ("the unemployment rate", "at what rate", "what corporate income tax rate") is a percentage, not a
+# fraction of something ("1/3 of total FDI" is no tax rate).
+RATE_Q = re.compile(
+    r"\bat what rate\b|\bwhat (?:(?:is|was|are|were|will be) )?(?:the |its |their |[\w-]+['’]s )?(?:[\w-]+ ){0,3}?rates?\b",
+    re.I,
+)
+RATE = re.compile(r"%|\bper ?cent\b|\bpercentage points?\b", re.I)
+# An e-mail address or a phone number: "who should I e-mail", "the phone number of".
+CONTACT_Q = re.compile(r"\b(?:e-?mail|(?:tele)?phone number|fax number|contact details)", re.I)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+PHONE = re.compile(r"(?<![\w.])\+?\d[\d ()./-]{6,}\d(?![\w.])")
+
+
+def _states_contact(text: str) -> bool:
+    # A phone number has nine digits or more: "2005-2015" is a span of years.
+    return bool(EMAIL.search(text)) or any(sum(c.isdigit() for c in m.group()) >= 9 for m in PHONE.finditer(text))
+
+
 PERCENTAGE = re.compile(
     r"%|\bper ?cent\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(?:half|third|thirds|quarter|quarters|fifth|majority)\b",
     re.I,
@@ -71,7 +90,9 @@ DAY = re.compile(
     r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d\d\b"
 )
 SIZE_Q = re.compile(
-    r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b", re.I
+    r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b"
+    r"|\bin (?:hectares|square (?:metres|meters|kilometres|kilometers))\b",
+    re.I,
 )
 
 # --- people: a title or a personal name -------------------------------------------------------------------
@@ -247,6 +268,8 @@ def answer_type(question: str) -> Wanted | None:
     # "... tell me when KOTRA was founded": an indirect "when" keeps the statement's word order.
     indirect_when = direct != question and re.match(r"\s*when\b", direct, re.I) is not None
     question = direct
+    if CONTACT_Q.search(question):
+        return Wanted("contact", _states_contact)
     if MONEY_Q.search(question):
         return Wanted("money", lambda text: bool(MONEY.search(text)))
     if DAY_Q.search(question):
@@ -255,6 +278,8 @@ def answer_type(question: str) -> Wanted | None:
         return Wanted("year", lambda text: bool(YEAR.search(text)))
     if PERCENTAGE_Q.search(question):
         return Wanted("percentage", lambda text: bool(PERCENTAGE.search(text)))
+    if RATE_Q.search(question):
+        return Wanted("rate", lambda text: bool(RATE.search(text)))
     if SIZE_Q.search(question):
         return Wanted("size", lambda text: bool(QUANTITY.search(text)))
     if PERSON_Q.search(question):

@@ -112,3 +112,19 @@ def test_an_acronym_in_the_plural_is_the_acronym(assistant: Assistant) -> None:
     # The briefing says "contracted MoU with China, Germany and the U.S."; the question asks in the plural.
     ans = assistant.ask("With which countries has KICOX concluded MoUs?")
     assert any("contracted MoU with China" in p.text for p in ans.passages[:5])
+
+
+def test_british_and_american_spellings_are_one_word(assistant: Assistant) -> None:
+    for british, american in (
+        ("specialised", "specialized"),
+        ("organisations", "organizations"),
+        ("analysed", "analyzed"),
+        ("internationalisation", "internationalization"),
+    ):
+        assert tokenize([british]) == tokenize([american]), british
+    # -ise words that have no -ize spelling keep theirs.
+    for word in ("rise", "promised", "enterprises", "supervised", "exercise"):
+        assert tokenize([word]) != tokenize([word.replace("is", "iz")]), word
+    # The briefing writes "The chemical market in Korea is specialized in green chemicals ...".
+    ans = assistant.ask("According to the conclusions, what is Korea's chemical market specialised in?")
+    assert not ans.abstained and "green chemicals" in ans.answer

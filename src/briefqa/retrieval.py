@@ -30,8 +30,30 @@ EXAMPLE_ABBREV = re.compile(r"(?<!\w)e\.\s?g\.", re.I)
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z&]*[A-Z])s\b")
 
 
+# British and American spellings of -ise/-ize and -yse/-yze verbs are one word ("specialised" / "specialized"): the
+# briefing mixes them, and so do its readers. -ise words that are not -ize words in American English stay.
+ISE_KEEP = frozenset(
+    "rise arise wise otherwise likewise precise concise promise compromise premise exercise advise devise revise "
+    "supervise televise improvise expertise enterprise franchise merchandise comprise surprise demise disguise "
+    "despise excise incise paradise treatise noise poise raise praise cruise bruise seize chemise reprise "
+    "apprise circumcise".split()
+)
+ISE = re.compile(r"\b([a-z]{3,})(is|ys)(e|ed|es|ing|ation|ations|er|ers)\b", re.I)
+
+
+def _american(m: re.Match[str]) -> str:
+    if (m.group(1) + m.group(2) + "e").lower() in ISE_KEEP:
+        return m.group(0)
+    return m.group(1) + ("iz" if m.group(2).lower() == "is" else "yz") + m.group(3)
+
+
+def spelling(text: str) -> str:
+    """``text`` with British spellings made American, so both forms stem alike."""
+    return ISE.sub(_american, text)
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
-    texts = [ACRONYM_PLURAL.sub(r"\1", EXAMPLE_ABBREV.sub("for example", t)) for t in texts]
+    texts = [spelling(ACRONYM_PLURAL.sub(r"\1", EXAMPLE_ABBREV.sub("for example", t))) for t in texts]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 

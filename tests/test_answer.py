@@ -368,3 +368,25 @@ def test_an_acronym_in_brackets_the_briefing_never_uses_is_an_unknown_name(assis
     loose = Assistant(assistant.settings, replace(Weights(), abstain_unknown=0.0))
     assert not loose.ask(question).abstained
     assert assistant.ask(question).abstained
+
+
+def test_names_in_the_askers_own_context_are_not_what_is_asked(assistant: Assistant) -> None:
+    from briefqa.answer import asking_part, unknown_names
+
+    idf = assistant.retriever.idf
+    for question, part in (
+        (
+            "I run a food cluster in Portugal: in which city is FOODPOLIS located?",
+            "in which city is FOODPOLIS located?",
+        ),
+        (
+            "Our Czech company makes brakes. Which Korean clusters make car parts?",
+            "Which Korean clusters make car parts?",
+        ),
+        ("As a Finnish cluster, how can we meet KICOX?", "how can we meet KICOX?"),
+    ):
+        assert asking_part(question) == part, question
+        assert unknown_names(question, idf) == [], question
+    assert unknown_names("Which Finnish clusters have signed agreements with KICOX?", idf) == ["Finnish"]
+    ans = assistant.ask("I run an agri-food cluster in Portugal: where is Korea's national food cluster located?")
+    assert not ans.abstained and "Iksan" in ans.answer

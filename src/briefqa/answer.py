@@ -423,8 +423,31 @@ def focus_found(
     return found / items if items else 1.0
 
 
+# Where a question's own sentences break: after ":" or ";", or before a capital after ".", "!" or "?".
+CLAUSE_BREAK = re.compile(r"(?<=[:;])\s+|(?<=[.!?])\s+(?=[A-Z])")
+INTERROGATIVE = re.compile(
+    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|has|have|had|will|"
+    r"would|should|tell|give|list|name)\b",
+    re.I,
+)
+# "As a Portuguese food cluster, ...", "For our Czech company, ...": who is asking, not what is asked about.
+ASKER = re.compile(r"^\W*(?:as|for|being)\s+(?:a|an|the|one|our|my)\b[^,?]{0,80},\s*", re.I)
+
+
+def asking_part(question: str) -> str:
+    """The part of ``question`` that asks: its interrogative sentences, without the asker's own context.
+
+    "I run an agri-food cluster in Portugal: in which city is FOODPOLIS?" asks about FOODPOLIS, not Portugal.
+    """
+    parts = [p for p in CLAUSE_BREAK.split(question.strip()) if p]
+    asking = [p for p in parts if "?" in p or INTERROGATIVE.match(p)]
+    return ASKER.sub("", " ".join(asking) if asking else question.strip(), count=1)
+
+
 def unknown_names(question: str, idf: dict[str, float]) -> list[str]:
-    """The capitalised words of ``question`` that no passage uses, in any form: what they name, the briefing does not cover."""
+    """The capitalised words of the asking part of ``question`` that no passage uses, in any form: what they name,
+    the briefing does not cover."""
+    question = asking_part(question)
     out = []
     for m in NAME_WORD.finditer(question):
         if not question[: m.start()].strip() or m.group() in ("I", "I'm", "I’m"):

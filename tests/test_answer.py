@@ -390,3 +390,12 @@ def test_names_in_the_askers_own_context_are_not_what_is_asked(assistant: Assist
     assert unknown_names("Which Finnish clusters have signed agreements with KICOX?", idf) == ["Finnish"]
     ans = assistant.ask("I run an agri-food cluster in Portugal: where is Korea's national food cluster located?")
     assert not ans.abstained and "Iksan" in ans.answer
+
+
+def test_the_counted_noun_of_an_embedded_question_is_its_plural(assistant: Assistant) -> None:
+    # The verb of an embedded question comes last; "per year" is a unit, not what is counted.
+    assert question_focus("Can you tell me how many industrial complexes Korea currently has?").head == "complex"
+    assert question_focus("How many vehicles per year does the Ulsan Autovalley cluster produce?").head == "vehicl"
+    assert question_focus("How many Mini Clusters were operating in 2012?").head == "cluster"
+    ans = assistant.ask("Can you tell me how many industrial complexes Korea currently has nationwide?")
+    assert not ans.abstained and "45 industrial complexes" in ans.answer

@@ -61,6 +61,8 @@ FOCUS_Q = re.compile(
     r"(?:is|are|was|were|will|would|does|do|did|has|have|had|can|could|should|took|take|takes)\b",
     re.I,
 )
+# A plural noun: "complexes", "companies", "people" (not "business", "status").
+PLURAL = re.compile(r"[\w'’-]+(?<![su])s|[\w-]*ies|people|staff|personnel", re.I)
 # "What is the <attribute> of <thing>?": the attribute must be stated about the thing, in one sentence with it
 # ("the population" of a sentence on phone users does not give a city's population).
 # "What is <thing>'s <attribute>?" (ending there) asks the same: "Korea's unemployment rate" is not given by a
@@ -366,8 +368,14 @@ class Focus:
 def question_focus(question: str) -> Focus:
     m = FOCUS_Q.search(question)
     head, attribute, names = "", False, frozenset[str]()
-    if m and m.group(3).lower() not in VAGUE_HEAD:
-        stems = tokenize([m.group(3)])[0]
+    counted = m.group(3) if m else ""
+    # In an embedded question the verb comes last ("tell me how many industrial complexes Korea currently has"),
+    # and in "how many vehicles per year does ..." the word before it is a unit: the counted noun is then the
+    # plural among the words after "how many".
+    if m and not PLURAL.fullmatch(counted) and (plurals := [w for w in m.group(2).split() if PLURAL.fullmatch(w)]):
+        counted = plurals[0]
+    if m and counted.lower() not in VAGUE_HEAD:
+        stems = tokenize([counted])[0]
         head = stems[0] if stems else ""
         # Capitalised words after the counted noun phrase (not opening a sentence) name where it is counted.
         phrase = set(tokenize([m.group(2) + m.group(3)])[0])

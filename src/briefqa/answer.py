@@ -29,7 +29,7 @@ import numpy as np
 
 from briefqa.answer_types import QUANTITY, answer_type
 from briefqa.index import SentenceRecord
-from briefqa.retrieval import Hit, tokenize
+from briefqa.retrieval import Hit, term_set, tokenize
 
 NUMERIC_Q = re.compile(
     r"^\s*(how (many|much|large|big|long|high)|what (percentage|share|proportion|amount|year|budget|rank|growth)|"
@@ -193,18 +193,16 @@ def concepts(question: str, idf: dict[str, float], aliases: list[tuple[str, str]
         out.setdefault(t, Concept(idf.get(t, max_idf), [frozenset([t])]))
     low = question.lower()
     for acro, long in aliases or []:
-        long_terms = frozenset(tokenize([long])[0])
-        acro_terms = frozenset(tokenize([acro])[0])
-        if not long_terms or not acro_terms:
-            continue
         if re.search(rf"\b{re.escape(acro)}\b", question):
-            for t in acro_terms:
-                if t in out:
-                    out[t].forms.append(long_terms)
+            given, other = term_set(acro), term_set(long)
         elif long.lower() in low:
-            for t in long_terms:
+            given, other = term_set(long), term_set(acro)
+        else:
+            continue
+        if given and other:
+            for t in given:
                 if t in out:
-                    out[t].forms.append(acro_terms)
+                    out[t].forms.append(other)
     return list(out.values())
 
 
@@ -460,7 +458,7 @@ def unknown_names(question: str, idf: dict[str, float]) -> list[str]:
     for m in NAME_WORD.finditer(question):
         if not question[: m.start()].strip() or m.group() in ("I", "I'm", "I’m"):
             continue
-        for t in tokenize([m.group()])[0]:
+        for t in term_set(m.group()):
             if t not in idf and not any(t.endswith(x) and t[: -len(x)] in idf for x in DEMONYM):
                 out.append(m.group())
                 break

@@ -6,6 +6,7 @@ expanded in the query both ways, so either form finds the passage.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -55,6 +56,12 @@ def spelling(text: str) -> str:
 def tokenize(texts: list[str]) -> list[list[str]]:
     texts = [spelling(ACRONYM_PLURAL.sub(r"\1", EXAMPLE_ABBREV.sub("for example", t))) for t in texts]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=4096)
+def term_set(text: str) -> frozenset[str]:
+    """The stemmed terms of a short text (a name, an acronym's long form), kept: tokenizing costs ~0.2 ms a call."""
+    return frozenset(tokenize([text])[0])
 
 
 def with_bigrams(tokens: list[str]) -> list[str]:

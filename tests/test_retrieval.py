@@ -64,6 +64,7 @@ def test_an_acronym_the_corpus_uses_undefined_matches_its_long_form(assistant: A
     assert expand_query("How high was Korea's GERD?", assistant.retriever.aliases) == "How high was Korea's GERD?"
     ans = assistant.ask("How much of its GDP did Korea spend as gross domestic expenditure on R&D in 2016?")
     assert not ans.abstained and "4.23%" in ans.answer
+    assert "GERD" in expand_query("What share of GDP went to gross domestic R&D?", assistant.retriever.aliases)
     ans = assistant.ask("Which countries has KICOX concluded memoranda of understanding with?")
     assert not ans.abstained and all(c in ans.answer for c in ("China", "Germany"))
 

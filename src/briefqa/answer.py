@@ -13,8 +13,8 @@ eval/questions.jsonl, lowered when the answer's passages do not state what the
 question asks for (a count of the noun after "how many", or a year it names),
 when no sentence states the attribute of "what is the <attribute> of <subject>"
 together with the subject, or when the answer states no value of the kind the
-question asks for (an amount, a year, a day, a share, a size, a person, a place:
-answer_types.py) near its best sentence (the sentence after it, referring back
+question asks for (an amount, a year, a day, a share, a rate, a contact, a size,
+a person, a place: answer_types.py) near its best sentence (the sentence after it, referring back
 to it, joins the answer when it states one), or when the question names
 something with a capitalised word no passage uses ("Japan", "FIFA").
 """
@@ -124,8 +124,8 @@ class Weights:
     abstain_lex: float = 3.2  # idf-weighted share of question words in the best sentence
     abstain_focus: float = 5.5  # when the asked-for head noun, count or year is missing; set on dev
     abstain_attribute: float = 4.2  # when "what is the <attribute> of <subject>" has no sentence stating both
-    # When the question asks for an amount of money, a year, a percentage or a size and the answer states none:
-    # large enough to abstain whatever the other features say (a rule, not fitted).
+    # When the question asks for a kind of value (answer_types.py: money, a year, a day, a rate, a contact ...) and
+    # the answer states none near its best sentence: large enough to abstain whatever the other features say (a rule).
     abstain_type: float = 12.0
     # The sentence after the best one joins the answer when it refers back to it and states the asked-for value.
     follow_value: bool = True

@@ -544,6 +544,36 @@ def eval_(
     check_floors(ev["briefqa"], floors)
 
 
+@main.command("fit-coverage")
+@click.argument("questions", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write; default: the packaged one (src/briefqa/data/coverage.json).")
+@click.option("-C", "c", type=click.FloatRange(min=0, min_open=True), default=3.0, show_default=True,
+              help="Inverse strength of the regularisation.")
+@click.option("--quantile", type=click.FloatRange(0, 0.5), default=0.005, show_default=True,
+              help="Share of the answerable training questions the model may newly decline.")
+@click.pass_context
+def fit_coverage(ctx: click.Context, questions: tuple[Path, ...], out: Path | None, c: float, quantile: float) -> None:
+    """Fit the learned coverage check on labelled question sets (JSONL) for the current index's corpus."""
+    from briefqa import coverage
+    from briefqa.engine import Assistant
+    from briefqa.evaluation import load_questions
+
+    for path in questions:
+        load_questions(path)  # a bad file fails before the index and model load
+    settings = _settings(ctx).model_copy(update={"coverage_model": "off"})
+    model, stats = coverage.fit_sets(Assistant(settings), list(questions), c=c, quantile=quantile)
+    target = out or coverage.PACKAGED
+    coverage.save(model, target)
+    click.echo(
+        f"{stats['questions']} questions. On them (in-sample): unanswerable declined "
+        f"{stats['declined_unanswerable']}/{stats['unanswerable']} (hand model alone "
+        f"{stats['declined_unanswerable_hand_model']}), answerable declined {stats['declined_answerable']}/"
+        f"{stats['answerable']} (hand model alone {stats['declined_answerable_hand_model']}). "
+        f"Threshold {model.threshold:.4f}. Written to {target}."
+    )
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/bench"),
               show_default=True, help="Folder for bench.json and bench.md.")

@@ -6,12 +6,14 @@ import logging
 import re
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefqa.answer import Weights, extract, rerank
+from briefqa import coverage
+from briefqa.answer import Extract, Weights, extract, rerank
 from briefqa.answer_types import use_place_cache
 from briefqa.embeddings import Embedder
-from briefqa.errors import InputTooLarge, InvalidInput
+from briefqa.errors import ConfigError, InputTooLarge, InvalidInput
 from briefqa.index import StoredIndex
 from briefqa.retrieval import HybridRetriever, expand_query
 from briefqa.settings import Settings
@@ -52,7 +54,27 @@ class Assistant:
             (s.document, s.number): s for s in self.index.state.sources
         }
         self.links = SourceLinker(self.index)  # issue 7: footnote -> indexed source passages
+        self.coverage = self._coverage_model()
         self._lock = threading.Lock()
+
+    def _coverage_model(self) -> coverage.CoverageModel | None:
+        """The learned coverage check (coverage.py), or None: turned off, or fitted for other documents."""
+        choice = self.settings.coverage_model.strip()
+        if choice.lower() == "off":
+            return None
+        path = Path(choice) if choice else coverage.PACKAGED
+        if not path.is_file():
+            if not choice:
+                return None
+            raise ConfigError(f"The coverage model {path} does not exist (BRIEFQA_COVERAGE_MODEL).")
+        try:
+            model = coverage.load(path)
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+        if not model.applies_to(self.index.state.files, self.settings.model_name):
+            log.info("The coverage model %s was fitted for other documents; it is not used on this index.", path)
+            return None
+        return model
 
     @property
     def identity(self) -> str:
@@ -89,18 +111,11 @@ class Assistant:
             passage_id=p.id,
         )
 
-    def ask(
-        self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None
-    ) -> Answer:
-        """Answer one question; ``searched`` is the standalone form to retrieve with, if different.
-
-        With ``llm`` the answer is generated and checked (generate.py), falling back to this extractive one.
-        """
-        t0 = time.perf_counter()
-        q = validate_question(question, self.settings)
-        plain = " ".join(_TAG.sub(" ", searched or q).split()) or q
+    def assess(self, question: str, top_k: int) -> tuple[list[Any], Extract, Any, float]:
+        """Retrieve, rerank and extract for a validated question: the hits, the extract (with its confidence and
+        features), the question vector, and when retrieval ended. ``ask`` and ``briefqa fit-coverage`` share it."""
+        plain = " ".join(_TAG.sub(" ", question).split()) or question
         query = expand_query(plain, self.retriever.aliases)
-        top_k = k or self.settings.top_k
         q_vec = self.embedder.embed_query(query)
         hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))
         # The sentence table and the question's forms, shared by reranking and answering.
@@ -123,7 +138,24 @@ class Assistant:
             max_sentences=self.settings.answer_sentences,
             **table,
         )
+        return hits, ex, q_vec, t1
+
+    def ask(
+        self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None
+    ) -> Answer:
+        """Answer one question; ``searched`` is the standalone form to retrieve with, if different.
+
+        With ``llm`` the answer is generated and checked (generate.py), falling back to this extractive one.
+        """
+        t0 = time.perf_counter()
+        q = validate_question(question, self.settings)
+        top_k = k or self.settings.top_k
+        hits, ex, q_vec, t1 = self.assess(searched or q, top_k)
         abstained = not ex.chosen or ex.confidence < self.settings.abstain_threshold
+        covered = None
+        if self.coverage is not None:  # the learned check only adds abstentions (coverage.py)
+            covered = self.coverage.probability(ex.confidence, ex.features, q_vec)
+            abstained = abstained or covered < self.coverage.threshold
         citations: list[Citation] = []
         parts: list[str] = []
         if not abstained:
@@ -160,6 +192,7 @@ class Assistant:
             searched=searched or q,
             index=self.identity,
             confidence=round(ex.confidence, 4),
+            coverage=None if covered is None else round(covered, 4),
         )
         if llm is None:
             return ans

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         description="Answers whose confidence (estimated chance the briefing answers it) is below this abstain; "
         "calibrated on the dev part of eval/questions.jsonl.",
     )
+    coverage_model: str = Field(
+        "",
+        description="Learned check that the corpus covers a question (coverage.py): empty = the packaged model, "
+        "used only on the corpus it was fitted for; 'off' = none; or the path of a `briefqa fit-coverage` file.",
+    )
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted, in characters.")
 
     # Front ends

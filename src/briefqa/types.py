@@ -136,6 +136,9 @@ class Answer(BaseModel):
     mode: str = "extractive"
     index: str = Field(default="", description="Identity of the index that produced the answer.")
     confidence: float = 0.0
+    coverage: float | None = Field(
+        default=None, description="The learned estimate that the corpus covers the question (coverage.py), if used."
+    )
     # Generative answers (issue 6); the extractive JSON keeps these defaults.
     checks: list[SentenceCheck] = Field(default_factory=list, description="Per-sentence checks of a generated answer.")
     notice: str = Field(default="", description="Why a generated answer fell back to the extractive one, if it did.")

@@ -1,0 +1,188 @@
+"""A learned check of whether the corpus covers a question, on top of the hand-set abstention model.
+
+The hand-set model (``answer.Weights``) reads how well the best sentence matches the question. It cannot tell a
+question on a topic the briefing never treats but whose words it uses ("What visa do I need for a business trip?")
+from a paraphrase. This model adds the question's own embedding: a logistic regression over the hand model's
+features and the question vector, fitted on labelled question sets (``briefqa fit-coverage``). It learns which kinds
+of question the corpus answers, so it belongs to one corpus: it records the files it was fitted for and is used only
+on an index built from exactly those files. It only adds abstentions; it never makes the assistant answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from briefqa.engine import Assistant
+
+# The hand model's features (answer.extract), in the order of the coefficients that follow the confidence's logit.
+FEATURES = ("sem", "lex", "focus", "attribute", "type", "known")
+PACKAGED = Path(__file__).parent / "data" / "coverage.json"
+MANIFEST = "manifest.json"  # titles and dates: they do not change what the corpus covers
+
+
+def feature_vector(confidence: float, features: dict[str, float], q_vec: np.ndarray) -> np.ndarray:
+    c = min(max(confidence, 1e-6), 1 - 1e-6)
+    head = [math.log(c / (1 - c))] + [float(features.get(f, 0.0)) for f in FEATURES]
+    return np.concatenate([np.asarray(head, dtype=np.float64), np.asarray(q_vec, dtype=np.float64)])
+
+
+def corpus_files(files: dict[str, str]) -> dict[str, str]:
+    """The content hashes of the documents an index was built from (index state ``files``), manifest left out."""
+    return {k: v for k, v in sorted(files.items()) if k != MANIFEST}
+
+
+@dataclass(frozen=True)
+class CoverageModel:
+    bias: float
+    coef: np.ndarray
+    threshold: float  # P(covered) below this abstains
+    corpus: dict[str, str]  # the files it was fitted for
+    embed_model: str
+    trained_on: list[str]
+    c: float
+    quantile: float
+
+    def probability(self, confidence: float, features: dict[str, float], q_vec: np.ndarray) -> float:
+        x = feature_vector(confidence, features, q_vec)
+        z = self.bias + float(self.coef @ x)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def applies_to(self, files: dict[str, str], embed_model: str) -> bool:
+        return corpus_files(files) == self.corpus and embed_model == self.embed_model
+
+    def to_json(self) -> dict:
+        return {
+            "about": "briefqa coverage model: logistic regression over "
+            + ", ".join(("logit(confidence)",) + FEATURES)
+            + " and the question vector; made by `briefqa fit-coverage`",
+            "bias": self.bias,
+            "coef": [round(float(v), 8) for v in self.coef],
+            "threshold": self.threshold,
+            "corpus": self.corpus,
+            "embed_model": self.embed_model,
+            "trained_on": self.trained_on,
+            "C": self.c,
+            "quantile": self.quantile,
+        }
+
+
+def load(path: Path) -> CoverageModel:
+    """Read a model file; a ``ValueError`` names what is wrong with it."""
+    try:
+        d = json.loads(Path(path).read_text(encoding="utf-8"))
+        return CoverageModel(
+            bias=float(d["bias"]),
+            coef=np.asarray(d["coef"], dtype=np.float64),
+            threshold=float(d["threshold"]),
+            corpus={str(k): str(v) for k, v in d["corpus"].items()},
+            embed_model=str(d["embed_model"]),
+            trained_on=[str(s) for s in d.get("trained_on", [])],
+            c=float(d.get("C", 0.0)),
+            quantile=float(d.get("quantile", 0.0)),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"Cannot read the coverage model {path}: {e}") from e
+
+
+def fit(
+    X: np.ndarray,
+    covered: np.ndarray,
+    answered: np.ndarray,
+    *,
+    corpus: dict[str, str],
+    embed_model: str,
+    trained_on: list[str],
+    c: float = 3.0,
+    quantile: float = 0.005,
+) -> CoverageModel:
+    """Fit on feature rows ``X`` labelled ``covered`` (the corpus answers the question).
+
+    The threshold keeps false abstentions rare: it is the ``quantile`` of the probabilities of the covered questions
+    that the hand model answers (``answered``), so at most that share of them is newly declined on the training sets.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    covered = np.asarray(covered, dtype=bool)
+    if covered.all() or not covered.any():
+        raise ValueError("Fitting needs both answerable and unanswerable questions.")
+    m = LogisticRegression(C=c, max_iter=5000).fit(X, covered)
+    p = m.predict_proba(X)[:, 1]
+    kept = np.sort(p[covered & np.asarray(answered, dtype=bool)])
+    threshold = float(kept[int(quantile * len(kept))]) if len(kept) else 0.0
+    return CoverageModel(
+        bias=float(m.intercept_[0]),
+        coef=m.coef_[0].astype(np.float64),
+        threshold=threshold,
+        corpus=corpus_files(corpus),
+        embed_model=embed_model,
+        trained_on=trained_on,
+        c=c,
+        quantile=quantile,
+    )
+
+
+def save(model: CoverageModel, path: Path) -> None:
+    """Write atomically: a crash leaves the previous file whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".coverage-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(model.to_json(), f, indent=1)
+            f.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the model is package data
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fit_sets(
+    assistant: Assistant, paths: list[Path], *, c: float = 3.0, quantile: float = 0.005
+) -> tuple[CoverageModel, dict[str, int]]:
+    """Fit a model for ``assistant``'s corpus on labelled question sets (eval JSONL: unanswerable = not covered).
+
+    Returns the model and, on the training questions, how many it declines of each kind (in-sample figures).
+    """
+    from briefqa.engine import validate_question
+    from briefqa.evaluation import load_questions
+
+    rows, covered, answered = [], [], []
+    for path in paths:
+        for q in load_questions(path):
+            _, ex, q_vec, _ = assistant.assess(validate_question(q.question, assistant.settings), 1)
+            rows.append(feature_vector(ex.confidence, ex.features, q_vec))
+            covered.append(q.kind != "unanswerable")
+            answered.append(bool(ex.chosen) and ex.confidence >= assistant.settings.abstain_threshold)
+    model = fit(
+        np.vstack(rows),
+        np.array(covered),
+        np.array(answered),
+        corpus=assistant.index.state.files,
+        embed_model=assistant.settings.model_name,
+        trained_on=[Path(p).name for p in paths],
+        c=c,
+        quantile=quantile,
+    )
+    cov, ans = np.array(covered), np.array(answered)
+    p = np.array([1.0 / (1.0 + math.exp(-(model.bias + float(model.coef @ x)))) for x in rows])
+    declined = ~ans | (p < model.threshold)
+    stats = {
+        "questions": len(rows),
+        "unanswerable": int((~cov).sum()),
+        "declined_unanswerable": int((declined & ~cov).sum()),
+        "declined_unanswerable_hand_model": int((~ans & ~cov).sum()),
+        "answerable": int(cov.sum()),
+        "declined_answerable": int((declined & cov).sum()),
+        "declined_answerable_hand_model": int((~ans & cov).sum()),
+    }
+    return model, stats

@@ -52,9 +52,7 @@ class CoverageModel:
     quantile: float
 
     def probability(self, confidence: float, features: dict[str, float], q_vec: np.ndarray) -> float:
-        x = feature_vector(confidence, features, q_vec)
-        z = self.bias + float(self.coef @ x)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _probability(self, feature_vector(confidence, features, q_vec))
 
     def applies_to(self, files: dict[str, str], embed_model: str) -> bool:
         return corpus_files(files) == self.corpus and embed_model == self.embed_model
@@ -73,6 +71,11 @@ class CoverageModel:
             "C": self.c,
             "quantile": self.quantile,
         }
+
+
+def _probability(model: CoverageModel, x: np.ndarray) -> float:
+    z = model.bias + float(model.coef @ x)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def load(path: Path) -> CoverageModel:
@@ -154,15 +157,18 @@ def fit_sets(
     Returns the model and, on the training questions, how many it declines of each kind (in-sample figures).
     """
     from briefqa.engine import validate_question
+    from briefqa.errors import InvalidInput
     from briefqa.evaluation import load_questions
 
+    questions = [q for path in paths for q in load_questions(path)]
+    if len({q.kind == "unanswerable" for q in questions}) < 2:
+        raise InvalidInput("Fitting the coverage model needs both answerable and unanswerable questions.")
     rows, covered, answered = [], [], []
-    for path in paths:
-        for q in load_questions(path):
-            _, ex, q_vec, _ = assistant.assess(validate_question(q.question, assistant.settings), 1)
-            rows.append(feature_vector(ex.confidence, ex.features, q_vec))
-            covered.append(q.kind != "unanswerable")
-            answered.append(bool(ex.chosen) and ex.confidence >= assistant.settings.abstain_threshold)
+    for q in questions:
+        _, ex, q_vec, _ = assistant.assess(validate_question(q.question, assistant.settings), 1)
+        rows.append(feature_vector(ex.confidence, ex.features, q_vec))
+        covered.append(q.kind != "unanswerable")
+        answered.append(bool(ex.chosen) and ex.confidence >= assistant.settings.abstain_threshold)
     model = fit(
         np.vstack(rows),
         np.array(covered),
@@ -174,7 +180,7 @@ def fit_sets(
         quantile=quantile,
     )
     cov, ans = np.array(covered), np.array(answered)
-    p = np.array([1.0 / (1.0 + math.exp(-(model.bias + float(model.coef @ x)))) for x in rows])
+    p = np.array([_probability(model, x) for x in rows])
     declined = ~ans | (p < model.threshold)
     stats = {
         "questions": len(rows),

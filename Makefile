@@ -40,8 +40,9 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind10 (each was measured blind once; rules were made after
-# reading the failures of each), then all of them together.
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind14 (each was measured blind once; rules were made after
+# reading the failures of blind2 ... blind10, and the coverage model is fitted on all sets up to blind12), then all
+# of them together.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
 	$(BIN)/briefqa eval eval/fresh.jsonl --out reports/eval-fresh
@@ -54,6 +55,10 @@ eval: index
 	$(BIN)/briefqa eval eval/blind8.jsonl --out reports/eval-blind8
 	$(BIN)/briefqa eval eval/blind9.jsonl --out reports/eval-blind9
 	$(BIN)/briefqa eval eval/blind10.jsonl --out reports/eval-blind10
+	$(BIN)/briefqa eval eval/blind11.jsonl --out reports/eval-blind11
+	$(BIN)/briefqa eval eval/blind12.jsonl --out reports/eval-blind12
+	$(BIN)/briefqa eval eval/blind13.jsonl --out reports/eval-blind13
+	$(BIN)/briefqa eval eval/blind14.jsonl --out reports/eval-blind14
 	$(BIN)/python eval/all_sets.py
 
 bench: index

@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind10), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind14), read from reports/.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ DEFAULT = (
     "reports/eval-blind8",
     "reports/eval-blind9",
     "reports/eval-blind10",
+    "reports/eval-blind11",
+    "reports/eval-blind12",
+    "reports/eval-blind13",
+    "reports/eval-blind14",
 )
 
 

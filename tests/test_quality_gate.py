@@ -43,7 +43,7 @@ def test_the_project_question_set_stays_above_its_floors(assistant):
     assert not failed, "quality below the floors in eval/floors.json:\n" + "\n".join(failed) + "\nfailed:\n" + detail
 
 
-FRESH_SETS = ("fresh", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7", "blind8", "blind9", "blind10")
+FRESH_SETS = ("fresh", *(f"blind{n}" for n in range(2, 15)))
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ expanded in the query both ways, so either form finds the passage.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from briefqa.settings import Settings
 ACRONYM_RE = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
 MINOR = {"of", "and", "for", "the", "&", "on", "in", "to"}
 _stemmer = Stemmer.Stemmer("english")
+# bm25s sets its own logger to DEBUG when imported, which would print "Building index from tokens" on stderr.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 # "e.g." stands for the word a question uses ("which policies are given as examples?"); the tokenizer

@@ -124,11 +124,14 @@ def test_fit_coverage_refuses_a_set_without_unanswerable_questions_and_keeps_the
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
-@pytest.mark.parametrize("case", ["missing", "corrupt"])
+@pytest.mark.parametrize("case", ["missing", "corrupt", "too few coefficients"])
 def test_a_bad_model_setting_is_a_one_line_error(built_settings, tmp_path: Path, case: str) -> None:
     path = tmp_path / "coverage.json"
     if case == "corrupt":
         path.write_text('{"bias": 1.0, "coef": [', encoding="utf-8")
+    elif case == "too few coefficients":
+        model = json.loads(coverage.PACKAGED.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({**model, "coef": model["coef"][:3]}), encoding="utf-8")
     res = CliRunner().invoke(main, ["ask", "What is BlueOn?"], env=_env(built_settings, coverage_model=str(path)))
     assert res.exit_code == 5, res.output
     assert res.output.strip().count("\n") == 0 and "coverage model" in res.output

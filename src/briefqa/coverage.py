@@ -82,6 +82,8 @@ def load(path: Path) -> CoverageModel:
     """Read a model file; a ``ValueError`` names what is wrong with it."""
     try:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(d.get("coef"), list) or len(d["coef"]) <= 1 + len(FEATURES):
+            raise ValueError("'coef' must list a coefficient for the logit, each feature and each vector dimension")
         return CoverageModel(
             bias=float(d["bias"]),
             coef=np.asarray(d["coef"], dtype=np.float64),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from briefqa import coverage
-from briefqa.engine import Assistant, validate_question
+from briefqa.engine import Assistant
 from briefqa.evaluation import load_questions
 from briefqa.settings import Settings, configure_offline
 
@@ -29,24 +29,20 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     configure_offline()
     a = Assistant(Settings(coverage_model="off"))
-    rows, covered, answered, where = [], [], [], []
-    for path in args.sets:
-        for q in load_questions(path):
-            _, ex, q_vec, _ = a.assess(validate_question(q.question, a.settings), 1)
-            rows.append(coverage.feature_vector(ex.confidence, ex.features, q_vec))
-            covered.append(q.kind != "unanswerable")
-            answered.append(bool(ex.chosen) and ex.confidence >= a.settings.abstain_threshold)
-            where.append(path.name)
-    X, cov, ans, where_a = np.vstack(rows), np.array(covered), np.array(answered), np.array(where)
+    parts = [(path.name, coverage.labelled_features(a, load_questions(path))) for path in args.sets]
+    X = np.vstack([x for _, (x, _, _) in parts])
+    cov = np.concatenate([c for _, (_, c, _) in parts])
+    ans = np.concatenate([r for _, (_, _, r) in parts])
+    where_a = np.array([name for name, (x, _, _) in parts for _ in range(len(x))])
     total = np.zeros(4, int)  # declined unanswerable (check, hand), abstained answerable (check, hand)
     print("| left out | unanswerable declined: with the check / hand-set alone | answerable abstained: with / alone |")
     print("|---|---|---|")
-    for name in dict.fromkeys(where):
+    for name, _ in parts:
         te = where_a == name
         tr = ~te
         m = coverage.fit(X[tr], cov[tr], ans[tr], corpus=a.index.state.files, embed_model=a.settings.model_name,
                          trained_on=[], c=args.c, quantile=args.quantile)
-        p = np.array([coverage._probability(m, x) for x in X[te]])
+        p = m.probabilities(X[te])
         declined = ~ans[te] | (p < m.threshold)
         counts = np.array([
             (declined & ~cov[te]).sum(), (~ans[te] & ~cov[te]).sum(), (declined & cov[te]).sum(), (~ans[te] & cov[te]).sum()

@@ -22,6 +22,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from briefqa.engine import Assistant
+    from briefqa.evaluation import Question
 
 # The hand model's features (answer.extract), in the order of the coefficients that follow the confidence's logit.
 FEATURES = ("sem", "lex", "focus", "attribute", "type", "known")
@@ -52,7 +53,11 @@ class CoverageModel:
     quantile: float
 
     def probability(self, confidence: float, features: dict[str, float], q_vec: np.ndarray) -> float:
-        return _probability(self, feature_vector(confidence, features, q_vec))
+        return float(self.probabilities(feature_vector(confidence, features, q_vec)[None, :])[0])
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        """P(covered) of each feature row of ``X``."""
+        return 1.0 / (1.0 + np.exp(-np.clip(self.bias + X @ self.coef, -30.0, 30.0)))
 
     def applies_to(self, files: dict[str, str], embed_model: str) -> bool:
         return corpus_files(files) == self.corpus and embed_model == self.embed_model
@@ -71,11 +76,6 @@ class CoverageModel:
             "C": self.c,
             "quantile": self.quantile,
         }
-
-
-def _probability(model: CoverageModel, x: np.ndarray) -> float:
-    z = model.bias + float(model.coef @ x)
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def load(path: Path) -> CoverageModel:
@@ -151,6 +151,20 @@ def save(model: CoverageModel, path: Path) -> None:
         raise
 
 
+def labelled_features(assistant: Assistant, questions: list[Question]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Through the real pipeline: each labelled question's feature row, whether the corpus covers it (it is not
+    ``unanswerable``), and whether the hand-set model answers it."""
+    from briefqa.engine import validate_question
+
+    rows, covered, answered = [], [], []
+    for q in questions:
+        _, ex, q_vec, _ = assistant.assess(validate_question(q.question, assistant.settings), 1)
+        rows.append(feature_vector(ex.confidence, ex.features, q_vec))
+        covered.append(q.kind != "unanswerable")
+        answered.append(not assistant.hand_declines(ex))
+    return np.vstack(rows), np.array(covered), np.array(answered)
+
+
 def fit_sets(
     assistant: Assistant, paths: list[Path], *, c: float = 3.0, quantile: float = 0.005
 ) -> tuple[CoverageModel, dict[str, int]]:
@@ -158,34 +172,26 @@ def fit_sets(
 
     Returns the model and, on the training questions, how many it declines of each kind (in-sample figures).
     """
-    from briefqa.engine import validate_question
     from briefqa.errors import InvalidInput
     from briefqa.evaluation import load_questions
 
     questions = [q for path in paths for q in load_questions(path)]
     if len({q.kind == "unanswerable" for q in questions}) < 2:
         raise InvalidInput("Fitting the coverage model needs both answerable and unanswerable questions.")
-    rows, covered, answered = [], [], []
-    for q in questions:
-        _, ex, q_vec, _ = assistant.assess(validate_question(q.question, assistant.settings), 1)
-        rows.append(feature_vector(ex.confidence, ex.features, q_vec))
-        covered.append(q.kind != "unanswerable")
-        answered.append(bool(ex.chosen) and ex.confidence >= assistant.settings.abstain_threshold)
+    X, cov, ans = labelled_features(assistant, questions)
     model = fit(
-        np.vstack(rows),
-        np.array(covered),
-        np.array(answered),
+        X,
+        cov,
+        ans,
         corpus=assistant.index.state.files,
         embed_model=assistant.settings.model_name,
         trained_on=[Path(p).name for p in paths],
         c=c,
         quantile=quantile,
     )
-    cov, ans = np.array(covered), np.array(answered)
-    p = np.array([_probability(model, x) for x in rows])
-    declined = ~ans | (p < model.threshold)
+    declined = ~ans | (model.probabilities(X) < model.threshold)
     stats = {
-        "questions": len(rows),
+        "questions": len(questions),
         "unanswerable": int((~cov).sum()),
         "declined_unanswerable": int((declined & ~cov).sum()),
         "declined_unanswerable_hand_model": int((~ans & ~cov).sum()),

@@ -140,6 +140,10 @@ class Assistant:
         )
         return hits, ex, q_vec, t1
 
+    def hand_declines(self, ex: Extract) -> bool:
+        """Whether the hand-set abstention model declines: no sentence, or confidence under the threshold."""
+        return not ex.chosen or ex.confidence < self.settings.abstain_threshold
+
     def ask(
         self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None
     ) -> Answer:
@@ -151,7 +155,7 @@ class Assistant:
         q = validate_question(question, self.settings)
         top_k = k or self.settings.top_k
         hits, ex, q_vec, t1 = self.assess(searched or q, top_k)
-        abstained = not ex.chosen or ex.confidence < self.settings.abstain_threshold
+        abstained = self.hand_declines(ex)
         covered = None
         if self.coverage is not None:  # the learned check only adds abstentions (coverage.py)
             covered = self.coverage.probability(ex.confidence, ex.features, q_vec)

@@ -405,3 +405,24 @@ def test_the_counted_noun_of_an_embedded_question_is_its_plural(assistant: Assis
     assert question_focus("How many Mini Clusters were operating in 2012?").head == "cluster"
     ans = assistant.ask("Can you tell me how many industrial complexes Korea currently has nationwide?")
     assert not ans.abstained and "45 industrial complexes" in ans.answer
+
+
+def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abstains(assistant: Assistant) -> None:
+    def premise(question: str) -> float:
+        return assistant.assess(question, 10)[1].features["premise"]
+
+    hand = Assistant(_hand_only(assistant.settings))
+    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
+    for question in (
+        "Why was KIAT merged into KICOX in 2015?",
+        "Why did KICOX pull out of the EU-Korea Cluster Matchmaking event?",
+    ):
+        assert premise(question) == 0.0, question
+        assert not loose.ask(question).abstained, question  # the other features alone would answer
+        assert hand.ask(question).abstained, question
+    # The briefing states the merger that created KIAT; a non-cause question may paraphrase the event; a cause
+    # question about what the briefing says keeps its answer.
+    assert premise("What led to the merger of six government agencies into KIAT?") == 1.0
+    assert premise("How many government bodies were merged to form KIAT?") == 1.0
+    answer = hand.ask("Why did Korean cluster policy change in the early 2000s?")
+    assert not answer.abstained

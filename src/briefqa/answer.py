@@ -85,6 +85,25 @@ NAME_WORD = re.compile(r"(?<![.?!:;–—-]\s)(?<!^)(?<![\"“‘'])\b[A-Z][\w&'
 DEMONYM = ("n", "an", "ian", "ese", "ish", "i")
 # Cues of a question that asks for several things.
 SEVERAL_Q = re.compile(r"\b(and|both|which|what are|list|name some|two|three|four|five)\b", re.I)
+# A question for the cause of an event ("Why was the FTA suspended?", "What led to the merger?") takes the event
+# as given. When the event is a disruption the answer's passages never state, the premise is the question's own
+# and the briefing cannot answer it: "Why was KIAT merged into KICOX?" answered by KICOX's platform launch.
+# Questions for the cause of what the briefing does say keep their answer ("Why did Korean policy change?").
+# The rule is limited to cause questions: in others these words often paraphrase what the briefing states ("How was
+# GDP split ...", "What replaced the cluster agencies?", "how many bodies were merged").
+CAUSE_Q = re.compile(
+    r"\b(why|how come|what (?:led|caused|prompted|triggered|drove)|reasons? (?:for|behind|why|that))\b", re.I
+)
+EVENT = re.compile(
+    r"\b(suspen\w*|merg\w*|withdr[ae]w\w*|cancel\w*|abolish\w*|scrap(?:s|ped|ping)?|terminat\w*|halt\w*|"
+    r"shut(?:s|ting)?(?: down)?|clos(?:e|ed|es|ing|ure)(?: down)?|reject\w*|turn(?:ed|s|ing)? down|"
+    r"pull(?:ed|s|ing)? out|relocat\w*|ban(?:s|ned|ning)?|sanction\w*|collaps\w*|bankrupt\w*|postpon\w*|"
+    r"dissol\w*|privati[sz]\w*|downgrad\w*|discontinu\w*|expel\w*|boycott\w*|resign\w*|dismiss\w*|"
+    r"revok\w*|revoc\w*|overturn\w*|fail(?:s|ed|ing|ure)?|quit(?:s|ting)?|dropp(?:ed|ing)|drops?|"
+    r"abandon\w*|stopp(?:ed|ing)|stops?)\b",
+    re.I,
+)
+PARTICLES = frozenset(tokenize(["down out"])[0])
 # Interrogatives and auxiliaries, as stemmed terms: they say how a question is asked, not what it is about.
 QUESTION_WORDS = frozenset(
     tokenize(["how much many what which who whom whose when where why did does do was were is are has have had"])[0]
@@ -131,6 +150,8 @@ class Weights:
     follow_value: bool = True
     # When the question names something with a capitalised word the briefing never uses ("Japan", "FIFA"): a rule.
     abstain_unknown: float = 12.0
+    # When a question for a cause takes as given a disruption the answer's passages never state (CAUSE_Q): a rule.
+    abstain_premise: float = 12.0
 
 
 @dataclass
@@ -465,6 +486,16 @@ def unknown_names(question: str, idf: dict[str, float]) -> list[str]:
     return out
 
 
+def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
+    """False when ``question`` asks for the cause of a disruption (CAUSE_Q, EVENT) that no sentence of the answer's
+    passages (their stemmed terms) names."""
+    question = asking_part(question)
+    if not CAUSE_Q.search(question):
+        return True
+    stated = frozenset().union(*passage_terms) if passage_terms else frozenset()
+    return all(term_set(m.group()) - PARTICLES <= stated for m in EVENT.finditer(question))
+
+
 def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, x))))
 
@@ -607,7 +638,16 @@ def extract(
                     typed = 1.0
                     break
     known = float(not unknown_names(original or question, idf))
-    features = {"sem": best.sem, "lex": best.lex, "focus": focus, "attribute": attribute, "type": typed, "known": known}
+    premise = float(premise_stated(original or question, kterms))
+    features = {
+        "sem": best.sem,
+        "lex": best.lex,
+        "focus": focus,
+        "attribute": attribute,
+        "type": typed,
+        "known": known,
+        "premise": premise,
+    }
     confidence = _sigmoid(
         w.abstain_bias
         + w.abstain_sem * best.sem
@@ -616,5 +656,6 @@ def extract(
         - w.abstain_attribute * (1.0 - attribute)
         - w.abstain_type * (1.0 - typed)
         - w.abstain_unknown * (1.0 - known)
+        - w.abstain_premise * (1.0 - premise)
     )
     return Extract(chosen, float(confidence), features)

@@ -92,18 +92,32 @@ SEVERAL_Q = re.compile(r"\b(and|both|which|what are|list|name some|two|three|fou
 # The rule is limited to cause questions: in others these words often paraphrase what the briefing states ("How was
 # GDP split ...", "What replaced the cluster agencies?", "how many bodies were merged").
 CAUSE_Q = re.compile(
-    r"\b(why|how come|what (?:led|caused|prompted|triggered|drove)|reasons? (?:for|behind|why|that))\b", re.I
+    r"\b(why|how come|what (?:led|caused|prompted|triggered|drove|went wrong|accounts? for|explains?)|reasons?)\b", re.I
 )
+# The same holds for an event a question takes as given in a clause ("Since KICOX and KIAT merged, ...") or asks
+# the date of ("When did the EU overtake China ...?").
+PREMISE_CLAUSE = re.compile(r"\b(?:since|now that|given that)\s+(?!(?:19|20)\d\d)([^,?;:]+)", re.I)
+WHEN_Q = re.compile(r"^\W*when (?:did|was|were|has|have|had)\b", re.I)
 EVENT = re.compile(
     r"\b(suspen\w*|merg\w*|withdr[ae]w\w*|cancel\w*|abolish\w*|scrap(?:s|ped|ping)?|terminat\w*|halt\w*|"
     r"shut(?:s|ting)?(?: down)?|clos(?:e|ed|es|ing|ure)(?: down)?|reject\w*|turn(?:ed|s|ing)? down|"
     r"pull(?:ed|s|ing)? out|relocat\w*|ban(?:s|ned|ning)?|sanction\w*|collaps\w*|bankrupt\w*|postpon\w*|"
     r"dissol\w*|privati[sz]\w*|downgrad\w*|discontinu\w*|expel\w*|boycott\w*|resign\w*|dismiss\w*|"
     r"revok\w*|revoc\w*|overturn\w*|fail(?:s|ed|ing|ure)?|quit(?:s|ting)?|dropp(?:ed|ing)|drops?|"
-    r"abandon\w*|stopp(?:ed|ing)|stops?)\b",
+    r"abandon\w*|stopp(?:ed|ing)|stops?|fold(?:s|ed|ing)? into|transferr?\w*|carv\w* out|exclud\w*|exempt\w*|"
+    r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last)\b",
     re.I,
 )
-PARTICLES = frozenset(tokenize(["down out"])[0])
+PARTICLES = frozenset(tokenize(["down out into"])[0])
+# A question for a given number of things by name ("Which 14 cities and provinces take part?", "What were the five
+# strategies?") is not answered by a sentence that only states their number ("co-constructed between MOTIE and 14
+# cities and provinces"): the answer must list, with a colon or commas.
+NUMBER_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                "seventeen eighteen nineteen twenty").split()  # fmt: skip
+NAMED_N_Q = re.compile(
+    rf"\b(?:which|what|list|name|who)\b.*?\b(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?([\w-]+?)(?:e?s)\b",
+    re.I,
+)
 # Interrogatives and auxiliaries, as stemmed terms: they say how a question is asked, not what it is about.
 QUESTION_WORDS = frozenset(
     tokenize(["how much many what which who whom whose when where why did does do was were is are has have had"])[0]
@@ -152,6 +166,8 @@ class Weights:
     abstain_unknown: float = 12.0
     # When a question for a cause takes as given a disruption the answer's passages never state (CAUSE_Q): a rule.
     abstain_premise: float = 12.0
+    # When a question for a given number of things by name is answered by their number alone (NAMED_N_Q): a rule.
+    abstain_listed: float = 12.0
 
 
 @dataclass
@@ -487,13 +503,31 @@ def unknown_names(question: str, idf: dict[str, float]) -> list[str]:
 
 
 def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
-    """False when ``question`` asks for the cause of a disruption (CAUSE_Q, EVENT) that no sentence of the answer's
-    passages (their stemmed terms) names."""
+    """False when ``question`` asks for the cause or the date of a disruption (CAUSE_Q, WHEN_Q, EVENT), or takes one
+    as given in a clause (PREMISE_CLAUSE), that no sentence of the answer's passages (their stemmed terms) names."""
     question = asking_part(question)
-    if not CAUSE_Q.search(question):
-        return True
+    if CAUSE_Q.search(question) or WHEN_Q.match(question):
+        given = [question]
+    else:
+        given = [m.group(1) for m in PREMISE_CLAUSE.finditer(question)]
     stated = frozenset().union(*passage_terms) if passage_terms else frozenset()
-    return all(term_set(m.group()) - PARTICLES <= stated for m in EVENT.finditer(question))
+    return all(term_set(m.group()) - PARTICLES <= stated for text in given for m in EVENT.finditer(text))
+
+
+def listed(question: str, answer: list[str]) -> bool:
+    """False when ``question`` asks for a given number of things (NAMED_N_Q) and the ``answer`` sentences state
+    that number of them but list none."""
+    m = NAMED_N_Q.search(asking_part(question))
+    if not m:
+        return True
+    n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS.index(m.group(1).lower()) + 2
+    if n < 2:
+        return True
+    count = re.compile(rf"\b(?:{n}|{NUMBER_WORDS[n - 2] if n <= 20 else n})\s+(?:[\w-]+\s+){{0,3}}?{m.group(2)}", re.I)
+    tails = [text[m.end() :] for text in answer for m in count.finditer(text)]  # what follows the number
+    if not tails:
+        return True
+    return any(re.search(r":\s*\S", t) or len(re.findall(r"[,;]|\band\b", t)) >= min(n - 1, 3) for t in tails)
 
 
 def _sigmoid(x: float) -> float:
@@ -611,7 +645,9 @@ def extract(
         def covers(k: int) -> float:  # the idf-weighted share of question words sentence k holds
             return sum(c.weight for c in cs if c.covered_by(terms[k])) / total
 
-        if SEVERAL_Q.search(original or question):
+        # A count may come from any of the answer's sentences: the best one often only names the things counted
+        # ("Korea today counts a large number of industrial complexes" before "Korea currently counts 45 ...").
+        if SEVERAL_Q.search(original or question) or wanted.name == "count":
             near = list(chosen)
         else:
             beside = _beside(lead, sentences, by_passage)
@@ -639,6 +675,7 @@ def extract(
                     break
     known = float(not unknown_names(original or question, idf))
     premise = float(premise_stated(original or question, kterms))
+    enumerated = float(listed(original or question, [c.sentence.text for c in chosen]))
     features = {
         "sem": best.sem,
         "lex": best.lex,
@@ -647,6 +684,7 @@ def extract(
         "type": typed,
         "known": known,
         "premise": premise,
+        "listed": enumerated,
     }
     confidence = _sigmoid(
         w.abstain_bias
@@ -657,5 +695,6 @@ def extract(
         - w.abstain_type * (1.0 - typed)
         - w.abstain_unknown * (1.0 - known)
         - w.abstain_premise * (1.0 - premise)
+        - w.abstain_listed * (1.0 - enumerated)
     )
     return Extract(chosen, float(confidence), features)

@@ -51,6 +51,11 @@ MONEY_Q = re.compile(
     r"|\bin (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b|\bin (?-i:USD|EUR|KRW)\b",
     re.I,
 )
+# "How much of the ICCP budget went to ...": an amount or a share of money.
+MONEY_SHARE_Q = re.compile(
+    r"\bhow much of (?:the |its |their |[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|money|funding|funds|investment)\b",
+    re.I,
+)
 # A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.
 MONEY = re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|dollars?|euros?|yen)\b|[$€£₩]", re.I)
 YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I)
@@ -83,7 +88,7 @@ PERCENTAGE = re.compile(
     re.I,
 )
 # A day: "on which (exact) day", "what date" want a day of the month, not just a month or a year.
-DAY_Q = re.compile(r"\b(?:which|what) (?:exact |precise )?(?:day|date)\b", re.I)
+DAY_Q = re.compile(r"\b(?:which|what) (?:exact |precise )?(?:day|date)\b|\b(?:exact|precise) (?:day|date)\b", re.I)
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 DAY = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)? (?:of )?{MONTH}|\b{MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b"
@@ -101,7 +106,7 @@ SIZE_Q = re.compile(
 # "who heads ..." are often answered by organisations: "KIAT and the MOTIE".)
 PERSON_Q = re.compile(
     r"\bwho\b.*\b(?:(?:co-)?chair(?:s|ed)?|chairman|chairwoman|chairperson|president|director|ceo|minister|mayor|"
-    r"governor|on behalf of)\b|\bname of the (?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
+    r"governor|on behalf of)\b|\bname of (?:the |[\w-]+['’]s )(?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
     r"head|director|ceo|minister|mayor|governor|founder)\b",
     re.I,
 )
@@ -262,8 +267,20 @@ INDIRECT = re.compile(
 )
 
 
+# "What's", "who's": the contracted forms ask the same.
+CONTRACTION = re.compile(r"\b(what|who|where|when|how)['’]s\b", re.I)
+# "How many ... ?" is answered by a count: digits that are not a year, or a number word.
+COUNT_Q = re.compile(r"\bhow many\b", re.I)
+COUNT = re.compile(
+    QUANTITY.pattern + r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|dozens?|millions?|billions?)\b",
+    re.I,
+)
+
+
 def answer_type(question: str) -> Wanted | None:
     """The kind of value ``question`` asks for and how to tell a sentence that states one, or None."""
+    question = CONTRACTION.sub(r"\1 is", question)
     direct = INDIRECT.sub("", question, count=1)
     # "... tell me when KOTRA was founded": an indirect "when" keeps the statement's word order.
     indirect_when = direct != question and re.match(r"\s*when\b", direct, re.I) is not None
@@ -272,6 +289,8 @@ def answer_type(question: str) -> Wanted | None:
         return Wanted("contact", _states_contact)
     if MONEY_Q.search(question):
         return Wanted("money", lambda text: bool(MONEY.search(text)))
+    if MONEY_SHARE_Q.search(question):
+        return Wanted("money", lambda text: bool(MONEY.search(text) or PERCENTAGE.search(text)))
     if DAY_Q.search(question):
         return Wanted("day", lambda text: bool(DAY.search(text)))
     if YEAR_Q.search(question) or indirect_when:
@@ -286,4 +305,6 @@ def answer_type(question: str) -> Wanted | None:
         return Wanted("person", lambda text: bool(PERSON.search(text)))
     if m := PLACE_Q.search(question):
         return Wanted("place", _states_place(question, PLACE_KINDS.get((m.group(1) or "").lower(), ANY_PLACE)))
+    if COUNT_Q.search(question):
+        return Wanted("count", lambda text: bool(COUNT.search(text)))
     return None

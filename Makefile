@@ -40,8 +40,8 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind14 (each was measured blind once; rules were made after
-# reading the failures of blind2 ... blind10, and the coverage model is fitted on all sets up to blind12), then all
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind22 (each was measured blind once; rules were made after
+# reading the failures of blind2 ... blind18, and the coverage model is fitted on all sets up to blind18), then all
 # of them together.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
@@ -59,6 +59,14 @@ eval: index
 	$(BIN)/briefqa eval eval/blind12.jsonl --out reports/eval-blind12
 	$(BIN)/briefqa eval eval/blind13.jsonl --out reports/eval-blind13
 	$(BIN)/briefqa eval eval/blind14.jsonl --out reports/eval-blind14
+	$(BIN)/briefqa eval eval/blind15.jsonl --out reports/eval-blind15
+	$(BIN)/briefqa eval eval/blind16.jsonl --out reports/eval-blind16
+	$(BIN)/briefqa eval eval/blind17.jsonl --out reports/eval-blind17
+	$(BIN)/briefqa eval eval/blind18.jsonl --out reports/eval-blind18
+	$(BIN)/briefqa eval eval/blind19.jsonl --out reports/eval-blind19
+	$(BIN)/briefqa eval eval/blind20.jsonl --out reports/eval-blind20
+	$(BIN)/briefqa eval eval/blind21.jsonl --out reports/eval-blind21
+	$(BIN)/briefqa eval eval/blind22.jsonl --out reports/eval-blind22
 	$(BIN)/python eval/all_sets.py
 
 bench: index

@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind14), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind22), read from reports/.
 """
 
 from __future__ import annotations
@@ -30,6 +30,14 @@ DEFAULT = (
     "reports/eval-blind12",
     "reports/eval-blind13",
     "reports/eval-blind14",
+    "reports/eval-blind15",
+    "reports/eval-blind16",
+    "reports/eval-blind17",
+    "reports/eval-blind18",
+    "reports/eval-blind19",
+    "reports/eval-blind20",
+    "reports/eval-blind21",
+    "reports/eval-blind22",
 )
 
 

@@ -106,6 +106,11 @@ def test_a_question_for_a_kind_of_value_knows_which() -> None:
         "In which Austrian city is the event?": "place",
         "Where is the food cluster located?": "place",
         "Which countries signed?": "place",
+        "What's the overall budget set aside for the policy?": "money",
+        "How much of the programme's budget went to Gumi?": "money",
+        "Exact date in May 2018 when the MoU was signed?": "day",
+        "What's the name of KIAT's director?": "person",
+        "How many Technoparks operate in Korea?": "count",
     }
     for question, kind in kinds.items():
         found = answer_type(question)
@@ -129,6 +134,11 @@ def test_a_question_for_a_kind_of_value_knows_which() -> None:
     for text in ("co-chaired by the Prime Minister", "Prof. Bernard BOBE and Dr Patrick CREHAN", "under Park Geun-hye"):
         assert person.stated(text), text
     assert not person.stated("In January 2016, the KICOX president declared that the centres would open")
+    count = answer_type("How many support centres operate there?")
+    assert count is not None
+    for text in ("Korea currently counts 45 industrial complexes", "started with seven pilot complexes"):
+        assert count.stated(text), text
+    assert not count.stated("a number of support centres provide consulting services since 2005")
 
 
 def test_places_come_from_the_gazetteers_and_what_the_text_says_a_place_is() -> None:
@@ -257,7 +267,9 @@ def test_an_indirect_question_asks_for_the_same_kind_of_value() -> None:
     ):
         found = answer_type(question)
         assert found is not None and found.name == kind, question
-    assert answer_type("When the ICCP started, how many complexes were there?") is None  # a clause, not a question
+    # A "when" clause asks for no year: this question asks for a count.
+    clause = answer_type("When the ICCP started, how many complexes were there?")
+    assert clause is not None and clause.name == "count"
 
 
 def test_kinds_and_shares() -> None:
@@ -426,3 +438,26 @@ def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abst
     assert premise("How many government bodies were merged to form KIAT?") == 1.0
     answer = hand.ask("Why did Korean cluster policy change in the early 2000s?")
     assert not answer.abstained
+
+    # The same holds for an event taken as given in a clause or asked the date of; "since" with a year is no event.
+    assert premise("Since KIAT and KICOX merged, who is the contact person at the combined agency?") == 0.0
+    assert premise("When did the EU overtake China as Korea's largest export market?") == 0.0
+    assert premise("Since 2005, how many industrial complexes has the ICCP covered?") == 1.0
+
+
+def test_a_question_for_a_number_of_things_by_name_is_not_answered_by_their_number(assistant: Assistant) -> None:
+    from briefqa.answer import listed
+
+    question = "Which 14 cities and provinces are taking part in the national innovation cluster project?"
+    hand = Assistant(_hand_only(assistant.settings))
+    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_listed=0.0))
+    answer = loose.ask(question)
+    assert not answer.abstained and "14 cities and provinces" in answer.answer  # the number, no names
+    assert hand.ask(question).abstained
+    # A list after a colon or with commas and "and" answers; a question for no given number is not concerned.
+    assert listed("Which seven complexes?", ["started with seven pilot complexes in 2005: Gumi (electronics), ..."])
+    assert listed("Which are the four chaebols?", ["The four largest chaebols are Hyundai, SK Group, Samsung and LG."])
+    assert not listed("What were the five strategies?", ["The government adopted 5 strategies to promote it in 2005."])
+    assert listed("Which strategies were adopted?", ["The government adopted 5 strategies to promote it in 2005."])
+    chaebols = hand.ask("Which are the four major chaebols?")
+    assert not chaebols.abstained and "Samsung" in chaebols.answer

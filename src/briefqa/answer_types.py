@@ -53,7 +53,7 @@ MONEY_Q = re.compile(
 )
 # "How much of the ICCP budget went to ...": an amount or a share of money.
 MONEY_SHARE_Q = re.compile(
-    r"\bhow much of (?:the |its |their |[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|money|funding|funds|investment)\b",
+    r"\bhow much of (?:the |its |their )?(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|money|funding|funds|investment)\b",
     re.I,
 )
 # A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.

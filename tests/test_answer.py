@@ -111,6 +111,8 @@ def test_a_question_for_a_kind_of_value_knows_which() -> None:
         "Exact date in May 2018 when the MoU was signed?": "day",
         "What's the name of KIAT's director?": "person",
         "How many Technoparks operate in Korea?": "count",
+        "How big is the total budget earmarked for the policy?": "money",
+        "Which minister signed the MoU?": "person",
     }
     for question, kind in kinds.items():
         found = answer_type(question)
@@ -139,6 +141,10 @@ def test_a_question_for_a_kind_of_value_knows_which() -> None:
     for text in ("Korea currently counts 45 industrial complexes", "started with seven pilot complexes"):
         assert count.stated(text), text
     assert not count.stated("a number of support centres provide consulting services since 2005")
+    # A count the question already gives is no answer.
+    given = answer_type("How many of the 17 regional Technoparks are in Gyeonggi Province?")
+    assert given is not None and not given.stated("It has designated 17 regional Technoparks as of 2008.")
+    assert given.stated("Four of the 17 regional Technoparks are in Gyeonggi.")
 
 
 def test_places_come_from_the_gazetteers_and_what_the_text_says_a_place_is() -> None:
@@ -443,6 +449,8 @@ def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abst
     assert premise("Since KIAT and KICOX merged, who is the contact person at the combined agency?") == 0.0
     assert premise("When did the EU overtake China as Korea's largest export market?") == 0.0
     assert premise("Since 2005, how many industrial complexes has the ICCP covered?") == 1.0
+    assert premise("What made the number of Mini Clusters go down from 78 to 49?") == 0.0
+    assert premise("When KOTRA took over cluster management from KICOX, what changed for foreign SMEs?") == 0.0
 
 
 def test_a_question_for_a_number_of_things_by_name_is_not_answered_by_their_number(assistant: Assistant) -> None:
@@ -461,3 +469,38 @@ def test_a_question_for_a_number_of_things_by_name_is_not_answered_by_their_numb
     assert listed("Which strategies were adopted?", ["The government adopted 5 strategies to promote it in 2005."])
     chaebols = hand.ask("Which are the four major chaebols?")
     assert not chaebols.abstained and "Samsung" in chaebols.answer
+
+
+def test_a_count_that_opens_the_next_chunk_joins_the_answer(assistant: Assistant) -> None:
+    # "KIAT is a government agency, created in 2009 ..." ends a chunk; "Gathering over 250 staff, ..." opens the next.
+    question = "Roughly how many staff does KIAT have?"
+    hand = Assistant(_hand_only(assistant.settings))
+    alone = Assistant(_hand_only(assistant.settings), replace(Weights(), follow_count=False))
+    assert alone.ask(question).abstained
+    answer = hand.ask(question)
+    assert not answer.abstained and "250 staff" in answer.answer
+
+
+def test_a_value_from_another_passage_must_be_about_the_question_not_just_the_same_kind(assistant: Assistant) -> None:
+    # The briefing gives no budget for the National Innovation Cluster policy; the "foreign assistance budget" of
+    # a passage on green growth shares only the word "budget" with the question.
+    hand = Assistant(_hand_only(assistant.settings))
+    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_type=0.0))
+    question = "What is the total budget of the national innovation cluster policy?"
+    assert not loose.ask(question).abstained
+    assert hand.ask(question).abstained
+    # The Green New Deal's amount, in another passage than the best sentence's, still answers.
+    deal = hand.ask("How much money did the Green New Deal plan to invest?")
+    assert not deal.abstained and "38.5" in deal.answer
+
+
+def test_which_year_asks_for_one_value_near_the_best_sentence(assistant: Assistant) -> None:
+    from briefqa.answer import SEVERAL_Q
+
+    assert SEVERAL_Q.search("Which sectors and which cities?") and SEVERAL_Q.search("Which clusters take part?")
+    assert not SEVERAL_Q.search("In which year was the committee set up?")
+    # The briefing says that Korea established the committee, not when; a year from another passage is no answer.
+    hand = Assistant(_hand_only(assistant.settings))
+    assert hand.ask("In which year was the Presidential Committee on Green Growth set up?").abstained
+    founded = hand.ask("In which year was KIAT created?")
+    assert not founded.abstained and "2009" in founded.answer

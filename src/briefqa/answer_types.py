@@ -51,6 +51,12 @@ MONEY_Q = re.compile(
     r"|\bin (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b|\bin (?-i:USD|EUR|KRW)\b",
     re.I,
 )
+# "How big is the total budget": the size of an amount of money.
+MONEY_SIZE_Q = re.compile(
+    r"\bhow (?:big|large|high|much) (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?"
+    r"(?:budget|cost|costs|fee|fees|price|funding|investment|spending)\b",
+    re.I,
+)
 # "How much of the ICCP budget went to ...": an amount or a share of money.
 MONEY_SHARE_Q = re.compile(
     r"\bhow much of (?:the |its |their )?(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|money|funding|funds|investment)\b",
@@ -106,7 +112,8 @@ SIZE_Q = re.compile(
 # "who heads ..." are often answered by organisations: "KIAT and the MOTIE".)
 PERSON_Q = re.compile(
     r"\bwho\b.*\b(?:(?:co-)?chair(?:s|ed)?|chairman|chairwoman|chairperson|president|director|ceo|minister|mayor|"
-    r"governor|on behalf of)\b|\bname of (?:the |[\w-]+['’]s )(?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
+    r"governor|on behalf of)\b|\bwhich (?:minister|president|chair|chairman|chairwoman|chairperson|director|ceo|"
+    r"mayor|governor|official|person)\b|\bname of (?:the |[\w-]+['’]s )(?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
     r"head|director|ceo|minister|mayor|governor|founder)\b",
     re.I,
 )
@@ -278,6 +285,13 @@ COUNT = re.compile(
 )
 
 
+def _states_count(question: str) -> Callable[[str], bool]:
+    """A count the question does not already give: "How many of the 17 Technoparks are in Gyeonggi?" is not answered
+    by "17 regional Technoparks"."""
+    given = {m.group().lower().replace(",", "") for m in COUNT.finditer(question)}
+    return lambda text: any(m.group().lower().replace(",", "") not in given for m in COUNT.finditer(text))
+
+
 def answer_type(question: str) -> Wanted | None:
     """The kind of value ``question`` asks for and how to tell a sentence that states one, or None."""
     question = CONTRACTION.sub(r"\1 is", question)
@@ -287,7 +301,7 @@ def answer_type(question: str) -> Wanted | None:
     question = direct
     if CONTACT_Q.search(question):
         return Wanted("contact", _states_contact)
-    if MONEY_Q.search(question):
+    if MONEY_Q.search(question) or MONEY_SIZE_Q.search(question):
         return Wanted("money", lambda text: bool(MONEY.search(text)))
     if MONEY_SHARE_Q.search(question):
         return Wanted("money", lambda text: bool(MONEY.search(text) or PERCENTAGE.search(text)))
@@ -306,5 +320,5 @@ def answer_type(question: str) -> Wanted | None:
     if m := PLACE_Q.search(question):
         return Wanted("place", _states_place(question, PLACE_KINDS.get((m.group(1) or "").lower(), ANY_PLACE)))
     if COUNT_Q.search(question):
-        return Wanted("count", lambda text: bool(COUNT.search(text)))
+        return Wanted("count", _states_count(question))
     return None

@@ -451,6 +451,8 @@ def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abst
     assert premise("Since 2005, how many industrial complexes has the ICCP covered?") == 1.0
     assert premise("What made the number of Mini Clusters go down from 78 to 49?") == 0.0
     assert premise("When KOTRA took over cluster management from KICOX, what changed for foreign SMEs?") == 0.0
+    assert premise("On what grounds was the ICCP wound up in 2016?") == 0.0
+    assert premise("Since when have Korean clusters been supported by the cluster programme?") == 1.0
 
 
 def test_a_question_for_a_number_of_things_by_name_is_not_answered_by_their_number(assistant: Assistant) -> None:
@@ -504,3 +506,25 @@ def test_which_year_asks_for_one_value_near_the_best_sentence(assistant: Assista
     assert hand.ask("In which year was the Presidential Committee on Green Growth set up?").abstained
     founded = hand.ask("In which year was KIAT created?")
     assert not founded.abstained and "2009" in founded.answer
+
+
+def test_a_count_the_thing_went_from_or_to_is_a_count_of_it() -> None:
+    from briefqa.answer import _counted
+
+    text = "The current state of Mini Clusters can be found in Annex 6.4 - it has increased from 49 in the first year"
+    assert _counted("cluster", text)
+    assert not _counted("cluster", "The current state of Mini Clusters can be found in Annex 6.4.")
+    assert _counted("complex", "Korea currently counts 45 industrial complexes nationwide.")
+
+
+def test_an_amount_for_a_named_year_must_be_stated_with_that_year(assistant: Assistant) -> None:
+    from briefqa.answer import _has_year, value_year
+
+    assert value_year("How many Mini Clusters were there in 2010?") == ["2010"]
+    assert value_year("How did exports change between 2008 and 2017?") == []
+    assert value_year("What share does one source (Dobbs and Villinger, 2010) give services?") == []
+    assert _has_year("2016", "With a GDP of USD 1,414b in 2016, Korea is") and not _has_year("2015", "over 2005-2015")
+    hand = Assistant(_hand_only(assistant.settings))
+    assert hand.ask("What was Korea's GDP in 2017?").abstained  # the briefing gives 2016's
+    answer = hand.ask("What was Korea's GDP in 2016?")
+    assert not answer.abstained and "1,414" in answer.answer

@@ -85,6 +85,7 @@ VAGUE_HEAD = {
     "parts", "change", "changes", "thing", "things", "name", "names", "value", "values", "numbers",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
+YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–/]\s*(?:19|20)?\d\d\b")
 # A capitalised word that does not open the question or a sentence of it: a name ("Japan", "FIFA", "Austrian").
 NAME_WORD = re.compile(r"(?<![.?!:;–—-]\s)(?<!^)(?<![\"“‘'])\b[A-Z][\w&'’-]*")
 # "Austrian", "Korean", "Japanese": a people named after a place the briefing names is known.
@@ -103,14 +104,14 @@ SEVERAL_Q = re.compile(
 # The rule is limited to cause questions: in others these words often paraphrase what the briefing states ("How was
 # GDP split ...", "What replaced the cluster agencies?", "how many bodies were merged").
 CAUSE_Q = re.compile(
-    r"\b(why|how come|what (?:led|caused|prompted|triggered|drove|made|went wrong|accounts? for|explains?|(?:is|was) behind)|"
-    r"reasons?)\b",
+    r"\b(why|how come|what (?:led|caused|prompted|triggered|drove|made|motivated|justified|went wrong|accounts? for|"
+    r"explains?|explanations?|(?:is|was) behind)|on what grounds|reasons?)\b",
     re.I,
 )
 # The same holds for an event a question takes as given in a clause ("Since KICOX and KIAT merged, ...") or asks
 # the date of ("When did the EU overtake China ...?").
 PREMISE_CLAUSE = re.compile(
-    r"\b(?:since|now that|given that)\s+(?!(?:19|20)\d\d)([^,?;:]+)"
+    r"\b(?:since|now that|given that)\s+(?!(?:19|20)\d\d|when\b)([^,?;:]+)"
     r"|^\W*when\s+(?!(?:did|was|were|is|are|will|do|does|has|have|had|would|should|can|could)\b)([^,?;:]+),",
     re.I,
 )
@@ -123,7 +124,8 @@ EVENT = re.compile(
     r"revok\w*|revoc\w*|overturn\w*|fail(?:s|ed|ing|ure)?|quit(?:s|ting)?|dropp(?:ed|ing)|drops?|"
     r"abandon\w*|stopp(?:ed|ing)|stops?|fold(?:s|ed|ing)? into|transferr?\w*|carv\w* out|exclud\w*|exempt\w*|"
     r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|"
-    r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to))\b",
+    r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to)|"
+    r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller)\b",
     re.I,
 )
 PARTICLES = frozenset(tokenize(["down out into over from to"])[0])
@@ -136,6 +138,8 @@ NAMED_N_Q = re.compile(
     rf"\b(?:which|what|list|name|who)\b.*?\b(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?([\w-]+?)(?:e?s)\b",
     re.I,
 )
+# Kinds of value that hold for a given year.
+VALUE_KINDS = ("count", "money", "percentage", "rate")
 # Words that name a kind of value rather than what it is of.
 VALUE_WORDS = frozenset(
     tokenize(
@@ -451,16 +455,28 @@ def question_focus(question: str) -> Focus:
 
 
 def _counted(head: str, text: str) -> bool:
-    """Whether ``text`` gives a count of ``head``: a cardinal (not a year) at most three words before it."""
+    """Whether ``text`` gives a count of ``head``: a cardinal (not a year) at most three words before it, or, after
+    it, the count it went from, to or reached ("The current state of Mini Clusters ... - it has increased from 49 in
+    the first year of the programme to 78 in 2016")."""
     words = text.split()
     stems = tokenize(words) if words else []
+
+    def cardinal(w: str) -> bool:
+        return bool(CARDINAL.fullmatch(w.strip("(),;:“”\"'"))) and not YEAR.fullmatch(w.strip("(),;:."))
+
     for i, s in enumerate(stems):
-        if s[:1] == [head] and any(
-            CARDINAL.fullmatch(w.strip("(),;:“”\"'")) and not YEAR.fullmatch(w.strip("(),;:."))
-            for w in words[max(0, i - 3) : i]
-        ):
+        if s[:1] != [head]:
+            continue
+        if any(cardinal(w) for w in words[max(0, i - 3) : i]):
+            return True
+        after = words[i + 1 :]
+        if any(cardinal(w) and after[j - 1].lower() in CHANGE_TO for j, w in enumerate(after) if j > 0):
             return True
     return False
+
+
+# Words before the count a thing changed from or to ("increased from 49 ... to 78", "reached 78").
+CHANGE_TO = frozenset({"from", "to", "reached", "totalled", "totaled", "totals", "numbered"})
 
 
 def focus_found(
@@ -555,6 +571,18 @@ def listed(question: str, answer: list[str]) -> bool:
     if not tails:
         return True
     return any(re.search(r":\s*\S", t) or len(re.findall(r"[,;]|\band\b", t)) >= min(n - 1, 3) for t in tails)
+
+
+def value_year(question: str) -> list[str]:
+    """The one year a question for a value names ("How many Mini Clusters were there in 2010?"), as a list, or [];
+    a year range ("between 2008 and 2017") or a cited source ("(Dobbs and Villinger, 2010)") gives none."""
+    found = [m.group(0) for m in YEAR.finditer(re.sub(r"\([^)]*\)", " ", asking_part(question)))]
+    return found if len(found) == 1 else []
+
+
+def _has_year(year: str, text: str) -> bool:
+    """Whether ``text`` names ``year`` by itself, not as an end of a span ("2005-2015")."""
+    return year in YEAR_SPAN.sub(" ", text) and re.search(rf"(?<!\d){year}(?!\d)", YEAR_SPAN.sub(" ", text)) is not None
 
 
 def _sigmoid(x: float) -> float:
@@ -702,7 +730,12 @@ def extract(
                 or c.sentence.text in beside
                 or covers(c.k) > covers(lead)
             ]
-        typed = float(any(wanted.stated(c.sentence.text) for c in near))
+        # An amount, count or share for a named year must be stated with that year: "What was Korea's GDP in 2017"
+        # is not answered by its GDP in 2016.
+        years = value_year(original or question) if wanted.name in VALUE_KINDS else []
+        typed = float(
+            any(wanted.stated(c.sentence.text) and all(_has_year(y, c.sentence.text) for y in years) for c in near)
+        )
         # The sentence after the best one, referring back to it, often states the value ("Korea established the
         # Presidential Committee on Green Growth ..." / "This Committee was co-chaired by the Prime Minister ..."):
         # it joins the answer when nothing nearer does.

@@ -51,8 +51,10 @@ MONEY_Q = re.compile(
     r"|\bin (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b|\bin (?-i:USD|EUR|KRW)\b",
     re.I,
 )
-# "How big is the total budget": the size of an amount of money.
+# "How big is the total budget": the size of an amount of money; "what was Korea's GDP" is one too (not its growth).
 MONEY_SIZE_Q = re.compile(
+    r"\bwhat (?:is|was|were) (?:the |[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:GDP|GNI|gross domestic product)\b"
+    r"(?! (?:growth|per|share|rate))|\bwhat (?:is|was|were) the value of\b|"
     r"\bhow (?:big|large|high|much) (?:is|was|are|were|will be) (?:the |its |their )?(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?"
     r"(?:budget|cost|costs|fee|fees|price|funding|investment|spending)\b",
     re.I,

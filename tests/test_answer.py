@@ -453,6 +453,7 @@ def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abst
     assert premise("When KOTRA took over cluster management from KICOX, what changed for foreign SMEs?") == 0.0
     assert premise("On what grounds was the ICCP wound up in 2016?") == 0.0
     assert premise("Since when have Korean clusters been supported by the cluster programme?") == 1.0
+    assert premise("mini clusters fell from 78 to 49 - what happened") == 0.0
 
 
 def test_a_question_for_a_number_of_things_by_name_is_not_answered_by_their_number(assistant: Assistant) -> None:
@@ -528,3 +529,25 @@ def test_an_amount_for_a_named_year_must_be_stated_with_that_year(assistant: Ass
     assert hand.ask("What was Korea's GDP in 2017?").abstained  # the briefing gives 2016's
     answer = hand.ask("What was Korea's GDP in 2016?")
     assert not answer.abstained and "1,414" in answer.answer
+
+
+def test_a_query_typed_as_a_fragment_asks_with_its_nouns(assistant: Assistant) -> None:
+    for query, kind in (
+        ("national innovation cluster budget total", "money"),
+        ("Songdo smart city completion date", "day"),
+        ("next JSTCC - venue?", "place"),
+        ("number of mini clusters in Seoul", "count"),
+        ("korea GDP growth 2016", "percentage"),
+    ):
+        found = answer_type(query)
+        assert found is not None and found.name == kind, query
+    assert answer_type("Tell me about the budget") is None  # a question, not a fragment: its own words decide
+    hand = Assistant(_hand_only(assistant.settings))
+    assert hand.ask("ICCP budget for 2016 alone").abstained  # the briefing gives 2005-2015's
+    spent = hand.ask("How much did the ICCP spend between 2005 and 2015?")  # a span names no one year
+    assert not spent.abstained and "630" in spent.answer
+
+
+def test_gross_r_and_d_is_gerd(assistant: Assistant) -> None:
+    answer = Assistant(_hand_only(assistant.settings)).ask("What share of GDP did Korea spend on gross R&D in 2016?")
+    assert not answer.abstained and "4.23%" in answer.answer

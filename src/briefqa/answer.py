@@ -105,7 +105,7 @@ SEVERAL_Q = re.compile(
 # GDP split ...", "What replaced the cluster agencies?", "how many bodies were merged").
 CAUSE_Q = re.compile(
     r"\b(why|how come|what (?:led|caused|prompted|triggered|drove|made|motivated|justified|went wrong|accounts? for|"
-    r"explains?|explanations?|(?:is|was) behind)|on what grounds|reasons?)\b",
+    r"explains?|explanations?|(?:is|was) behind|happened)|on what grounds|reasons?)\b",
     re.I,
 )
 # The same holds for an event a question takes as given in a clause ("Since KICOX and KIAT merged, ...") or asks
@@ -125,7 +125,8 @@ EVENT = re.compile(
     r"abandon\w*|stopp(?:ed|ing)|stops?|fold(?:s|ed|ing)? into|transferr?\w*|carv\w* out|exclud\w*|exempt\w*|"
     r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|"
     r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to)|"
-    r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller)\b",
+    r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller|"
+    r"absorb\w*|climb\w*|switch\w*)\b",
     re.I,
 )
 PARTICLES = frozenset(tokenize(["down out into over from to"])[0])

@@ -294,9 +294,31 @@ def _states_count(question: str) -> Callable[[str], bool]:
     return lambda text: any(m.group().lower().replace(",", "") not in given for m in COUNT.finditer(text))
 
 
+# A query typed as a fragment ("national innovation cluster budget total", "next JSTCC - venue?") asks with its
+# nouns: read as the question they stand for.
+INTERROGATIVE_WORD = re.compile(
+    r"\b(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|has|have|had|will|"
+    r"would|should|tell|give|list|name|explain|describe)\b",
+    re.I,
+)
+FRAGMENT_KINDS = (
+    (re.compile(r"\b(?:budget|cost|costs|fee|fees|price|funding|investment)\b", re.I), "how much funding"),
+    (re.compile(r"\b(?:date|deadline)\b", re.I), "what date"),
+    (re.compile(r"\b(?:year|when)\b", re.I), "in which year"),
+    (re.compile(r"\b(?:venue|location|where)\b", re.I), "where is it held"),
+    (re.compile(r"\bnumber of\b", re.I), "how many"),
+    (re.compile(r"\b(?:growth|share|percentage|rate)\b", re.I), "what percentage"),
+)
+
+
 def answer_type(question: str) -> Wanted | None:
     """The kind of value ``question`` asks for and how to tell a sentence that states one, or None."""
     question = CONTRACTION.sub(r"\1 is", question)
+    if not INTERROGATIVE_WORD.search(question):
+        for pattern, asks in FRAGMENT_KINDS:
+            if pattern.search(question):
+                question = f"{asks}: {question}"
+                break
     direct = INDIRECT.sub("", question, count=1)
     # "... tell me when KOTRA was founded": an indirect "when" keeps the statement's word order.
     indirect_when = direct != question and re.match(r"\s*when\b", direct, re.I) is not None

@@ -96,7 +96,7 @@ def find_acronyms(texts: list[str]) -> dict[str, str]:
 # Abbreviations of policy and statistics writing that a text may use without defining them ("the second highest
 # GERD in the world", "contracted MoU with China"); a question may use either form.
 GLOSSARY = {
-    "GERD": ("gross domestic expenditure on R&D", "gross domestic R&D"),
+    "GERD": ("gross domestic expenditure on R&D", "gross domestic R&D", "gross R&D", "R&D spending", "R&D expenditure"),
     "MoU": ("memorandum of understanding", "memoranda of understanding"),
     "FDI": ("foreign direct investment",),
     "FTA": ("free trade agreement",),

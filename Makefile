@@ -40,8 +40,8 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind22 (each was measured blind once; rules were made after
-# reading the failures of blind2 ... blind18, and the coverage model is fitted on all sets up to blind18), then all
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind31 (each was measured blind once; rules were made after
+# reading the failures of blind2 ... blind28, and the coverage model is fitted on all sets up to blind25), then all
 # of them together.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
@@ -67,6 +67,15 @@ eval: index
 	$(BIN)/briefqa eval eval/blind20.jsonl --out reports/eval-blind20
 	$(BIN)/briefqa eval eval/blind21.jsonl --out reports/eval-blind21
 	$(BIN)/briefqa eval eval/blind22.jsonl --out reports/eval-blind22
+	$(BIN)/briefqa eval eval/blind23.jsonl --out reports/eval-blind23
+	$(BIN)/briefqa eval eval/blind24.jsonl --out reports/eval-blind24
+	$(BIN)/briefqa eval eval/blind25.jsonl --out reports/eval-blind25
+	$(BIN)/briefqa eval eval/blind26.jsonl --out reports/eval-blind26
+	$(BIN)/briefqa eval eval/blind27.jsonl --out reports/eval-blind27
+	$(BIN)/briefqa eval eval/blind28.jsonl --out reports/eval-blind28
+	$(BIN)/briefqa eval eval/blind29.jsonl --out reports/eval-blind29
+	$(BIN)/briefqa eval eval/blind30.jsonl --out reports/eval-blind30
+	$(BIN)/briefqa eval eval/blind31.jsonl --out reports/eval-blind31
 	$(BIN)/python eval/all_sets.py
 
 bench: index

@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind22), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind31), read from reports/.
 """
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ DEFAULT = (
     "reports/eval-blind20",
     "reports/eval-blind21",
     "reports/eval-blind22",
+    "reports/eval-blind23",
+    "reports/eval-blind24",
+    "reports/eval-blind25",
+    "reports/eval-blind26",
+    "reports/eval-blind27",
+    "reports/eval-blind28",
+    "reports/eval-blind29",
+    "reports/eval-blind30",
+    "reports/eval-blind31",
 )
 
 

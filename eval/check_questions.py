@@ -30,7 +30,7 @@ import sys
 
 KINDS = {"fact", "list", "unanswerable"}
 REQUIRED = {"id": str, "question": str, "answers": list, "evidence": list, "kind": str}
-ID_RE = re.compile(r"^[a-z]\d{3,}$")  # q001 (project set), f001 (fresh), b001..e001, g001..p001, r001..x001 (blind2..22)
+ID_RE = re.compile(r"^[a-z]\d{3,}$")  # q001 (project set), f001 (fresh), b001 ... (blind2-25), b101 ... (blind26-31)
 
 # Footnote markers are glued to the preceding word or sign, e.g. "export3", "2016)35",
 # "(KIAT99)", "in 201911", "2016.32". Legitimate tokens that look alike are whitelisted.

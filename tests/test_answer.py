@@ -523,6 +523,7 @@ def test_an_amount_for_a_named_year_must_be_stated_with_that_year(assistant: Ass
 
     assert value_year("How many Mini Clusters were there in 2010?") == ["2010"]
     assert value_year("How did exports change between 2008 and 2017?") == []
+    assert value_year("How many Mini Clusters were in operation by 2017?") == []
     assert value_year("What share does one source (Dobbs and Villinger, 2010) give services?") == []
     assert _has_year("2016", "With a GDP of USD 1,414b in 2016, Korea is") and not _has_year("2015", "over 2005-2015")
     hand = Assistant(_hand_only(assistant.settings))

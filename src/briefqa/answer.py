@@ -576,8 +576,12 @@ def listed(question: str, answer: list[str]) -> bool:
 
 def value_year(question: str) -> list[str]:
     """The one year a question for a value names ("How many Mini Clusters were there in 2010?"), as a list, or [];
-    a year range ("between 2008 and 2017") or a cited source ("(Dobbs and Villinger, 2010)") gives none."""
-    found = [m.group(0) for m in YEAR.finditer(re.sub(r"\([^)]*\)", " ", asking_part(question)))]
+    a year range ("between 2008 and 2017"), a bound ("in operation by 2017": the briefing's "currently 78" answers it)
+    or a cited source ("(Dobbs and Villinger, 2010)") gives none."""
+    text = re.sub(r"\([^)]*\)", " ", asking_part(question))
+    if re.search(r"\b(?:by|since|until|till|before|after|through)\s+(?:the end of\s+)?(?:19|20)\d\d\b", text, re.I):
+        return []
+    found = [m.group(0) for m in YEAR.finditer(text)]
     return found if len(found) == 1 else []
 
 

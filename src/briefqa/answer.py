@@ -455,6 +455,10 @@ def question_focus(question: str) -> Focus:
     return Focus(head, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names)
 
 
+# Words before the count a thing changed from or to ("increased from 49 ... to 78", "reached 78").
+CHANGE_TO = frozenset({"from", "to", "reached", "totalled", "totaled", "totals", "numbered"})
+
+
 def _counted(head: str, text: str) -> bool:
     """Whether ``text`` gives a count of ``head``: a cardinal (not a year) at most three words before it, or, after
     it, the count it went from, to or reached ("The current state of Mini Clusters ... - it has increased from 49 in
@@ -474,10 +478,6 @@ def _counted(head: str, text: str) -> bool:
         if any(cardinal(w) and after[j - 1].lower() in CHANGE_TO for j, w in enumerate(after) if j > 0):
             return True
     return False
-
-
-# Words before the count a thing changed from or to ("increased from 49 ... to 78", "reached 78").
-CHANGE_TO = frozenset({"from", "to", "reached", "totalled", "totaled", "totals", "numbered"})
 
 
 def focus_found(
@@ -568,7 +568,7 @@ def listed(question: str, answer: list[str]) -> bool:
     if n < 2:
         return True
     count = re.compile(rf"\b(?:{n}|{NUMBER_WORDS[n - 2] if n <= 20 else n})\s+(?:[\w-]+\s+){{0,3}}?{m.group(2)}", re.I)
-    tails = [text[m.end() :] for text in answer for m in count.finditer(text)]  # what follows the number
+    tails = [text[hit.end() :] for text in answer for hit in count.finditer(text)]  # what follows the number
     if not tails:
         return True
     return any(re.search(r":\s*\S", t) or len(re.findall(r"[,;]|\band\b", t)) >= min(n - 1, 3) for t in tails)
@@ -587,7 +587,7 @@ def value_year(question: str) -> list[str]:
 
 def _has_year(year: str, text: str) -> bool:
     """Whether ``text`` names ``year`` by itself, not as an end of a span ("2005-2015")."""
-    return year in YEAR_SPAN.sub(" ", text) and re.search(rf"(?<!\d){year}(?!\d)", YEAR_SPAN.sub(" ", text)) is not None
+    return re.search(rf"(?<!\d){year}(?!\d)", YEAR_SPAN.sub(" ", text)) is not None
 
 
 def _sigmoid(x: float) -> float:

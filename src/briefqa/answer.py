@@ -83,6 +83,7 @@ VAGUE_HEAD = {
     "year", "years", "figure", "figures", "number", "detail", "details", "example", "examples",
     "kind", "kinds", "type", "types", "sort", "sorts", "one", "ones", "role", "roles", "way", "ways", "part",
     "parts", "change", "changes", "thing", "things", "name", "names", "value", "values", "numbers",
+    "size", "volume", "amount", "total", "scale", "magnitude", "level",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–/]\s*(?:19|20)?\d\d\b")
@@ -130,6 +131,23 @@ EVENT = re.compile(
     re.I,
 )
 PARTICLES = frozenset(tokenize(["down out into over from to"])[0])
+# A question for what came of something ("What came out of the matchmaking event?", "Has the policy delivered any
+# results?") and the words of a sentence that speaks of it as still ahead ("KICOX will participate in ...", "The
+# National Innovation Clusters aim to ...").
+OUTCOME_Q = re.compile(
+    r"\b(outcomes?|results?|(?:came|come|resulted) (?:out )?(?:of|from)|resulted|achieve(?:d|ments?)|delivered|"
+    r"(?:deals|partnerships|agreements) (?:were |have been )?(?:signed|struck|made|concluded|came)|"
+    r"how did .{0,60}\bgo\b)",
+    re.I,
+)
+AHEAD = re.compile(
+    r"\b(will|shall|is planned|are planned|planning|plans? to|(?:is|are) to be|to be held|scheduled|foreseen|"
+    r"expected to|aims? (?:to|at)|intends? to|(?:is|are) working on|preparing)\b",
+    re.I,
+)
+# An ordinal and the word it qualifies: "the second EU-Korea ...", "the 1st EU-Korea ...", "third largest".
+ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+ORDINAL_OF = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)}|\d{{1,2}}(?:st|nd|rd|th))\s+([\w-]+)", re.I)
 # A question for a given number of things by name ("Which 14 cities and provinces take part?", "What were the five
 # strategies?") is not answered by a sentence that only states their number ("co-constructed between MOTIE and 14
 # cities and provinces"): the answer must list, with a colon or commas.
@@ -146,6 +164,12 @@ VALUE_WORDS = frozenset(
     tokenize(
         ["budget budgets cost costs fee fees price funding money total overall amount year percentage share rate"]
     )[0]
+)
+# The unit a question asks an amount in: "..., in US dollars?", "in euros", "expressed in won".
+UNIT_ASKED = re.compile(
+    r"[,(]?\s*\b(?:expressed\s+)?in\s+(?:(?:US|U\.S\.|American)\s+)?(?:dollars|USD|US\$|euros?|EUR|€|"
+    r"(?:Korean\s+)?won|KRW|percent(?:age)?s?|per\s?cent)(?![\w$€])\)?",
+    re.I,
 )
 # Interrogatives and auxiliaries, as stemmed terms: they say how a question is asked, not what it is about.
 QUESTION_WORDS = frozenset(
@@ -253,9 +277,13 @@ class Concept:
 
 
 def concepts(question: str, idf: dict[str, float], aliases: list[tuple[str, str]] | None = None) -> list[Concept]:
-    """The question's words weighted by idf; an acronym and its long form count as one word, not many."""
+    """The question's words weighted by idf; an acronym and its long form count as one word, not many.
+
+    The unit an amount is asked in ("in US dollars") is not a word of the subject: the briefing writes "USD".
+    """
     max_idf = max(idf.values()) if idf else 1.0
     out: dict[str, Concept] = {}
+    question = UNIT_ASKED.sub(" ", question)
     words = tokenize([question])[0]
     # "who", "how", "did" say how a question is asked; rare in prose, they would outweigh its subject.
     for t in [t for t in words if t not in QUESTION_WORDS] or words:
@@ -430,6 +458,7 @@ class Focus:
     attribute: bool = False  # "what is the <head> of ...": the head must share a sentence with the subject
     # Names the question counts within ("how many Mini Clusters are located in Busan"): the count must name one.
     names: frozenset[str] = frozenset()
+    given: frozenset[str] = frozenset()  # the counts the question states itself ("how many of the 78 ...")
 
 
 def question_focus(question: str) -> Focus:
@@ -452,25 +481,51 @@ def question_focus(question: str) -> Focus:
         stems = tokenize([a.group(1) or a.group(2)])[0]
         head = stems[0] if stems else ""
         attribute = bool(head)
-    return Focus(head, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names)
+    given = frozenset(m.group().lower() for m in CARDINAL.finditer(question) if not YEAR.fullmatch(m.group()))
+    return Focus(head, tuple(y.group(0) for y in YEAR.finditer(question)), attribute, names, given)
+
+
+# Words a sentence states an asked-for head with ("the annual output" is given as "1.9 million production units per
+# year"; "how many vehicles" as "production units"), as stemmed terms.
+SAME_HEAD = {
+    tokenize([head])[0][0]: frozenset(tokenize([words])[0])
+    for head, words in {
+        "output": "production produced",
+        "vehicles": "units",
+        "cars": "units",
+        "headcount": "staff employees",
+        "workforce": "staff employees",
+        "employees": "staff",
+        "staff": "employees",
+        "position": "ranked rank",
+        "place": "ranked rank",
+        "ranking": "ranked rank",
+        "goals": "aims aim objectives objective targets",
+        "aims": "goals objectives",
+        "objectives": "goals aims",
+    }.items()
+}
 
 
 # Words before the count a thing changed from or to ("increased from 49 ... to 78", "reached 78").
 CHANGE_TO = frozenset({"from", "to", "reached", "totalled", "totaled", "totals", "numbered"})
 
 
-def _counted(head: str, text: str) -> bool:
+def _counted(head: str, text: str, given: frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` gives a count of ``head``: a cardinal (not a year) at most three words before it, or, after
     it, the count it went from, to or reached ("The current state of Mini Clusters ... - it has increased from 49 in
-    the first year of the programme to 78 in 2016")."""
+    the first year of the programme to 78 in 2016"). A count the question ``given`` does not count ("How many of
+    the 78 Mini Clusters are in Gyeonggi?" is not answered by "the currently 78 Mini Clusters")."""
     words = text.split()
     stems = tokenize(words) if words else []
 
     def cardinal(w: str) -> bool:
-        return bool(CARDINAL.fullmatch(w.strip("(),;:“”\"'"))) and not YEAR.fullmatch(w.strip("(),;:."))
+        w = w.strip("(),;:“”\"'")
+        return bool(CARDINAL.fullmatch(w)) and not YEAR.fullmatch(w.rstrip(".")) and w.lower().rstrip(".") not in given
 
+    heads = {head} | SAME_HEAD.get(head, frozenset())
     for i, s in enumerate(stems):
-        if s[:1] != [head]:
+        if not s or s[0] not in heads:
             continue
         if any(cardinal(w) for w in words[max(0, i - 3) : i]):
             return True
@@ -501,7 +556,7 @@ def focus_found(
     if f.head and not f.attribute:
         items += 1
         found += any(
-            _counted(f.head, text) and (not named or any(c.covered_by(ts) for c in named))
+            _counted(f.head, text, f.given) and (not named or any(c.covered_by(ts) for c in named))
             for text, ts in zip(texts, terms, strict=True)
         )
     for y in f.years:
@@ -556,6 +611,35 @@ def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
         given = [m.group(1) or m.group(2) for m in PREMISE_CLAUSE.finditer(question)]
     stated = frozenset().union(*passage_terms) if passage_terms else frozenset()
     return all(term_set(m.group()) - PARTICLES <= stated for text in given for m in EVENT.finditer(text))
+
+
+def outcome_ahead(question: str, answer: list[str], topic: frozenset[str]) -> bool:
+    """True when ``question`` asks what came of something (OUTCOME_Q) that the ``answer`` sentences naming it
+    (holding one of the ``topic`` terms) all speak of as still ahead (AHEAD): the briefing, written before, cannot
+    say. "What came out of the first EU-Korea Cluster Matchmaking event?" against "KICOX will participate in the
+    1st EU-Korea Cluster Matchmaking event in November 2018"."""
+    if not OUTCOME_Q.search(asking_part(question)):
+        return False
+    about = [text for text in answer if term_set(text) & topic]
+    return bool(about) and all(AHEAD.search(text) for text in about)
+
+
+def ordinal_differs(question: str, answer: list[str]) -> bool:
+    """True when ``question`` asks about the n-th of something ("the second EU-Korea Cluster Matchmaking event") and
+    the ``answer`` sentences give that thing only with another ordinal ("the 1st EU-Korea Cluster Matchmaking
+    event"): the one asked about is not in the briefing."""
+    texts = [(m, _ordinal(m.group(1))) for text in answer for m in ORDINAL_OF.finditer(text)]
+    for q in ORDINAL_OF.finditer(asking_part(question)):
+        n, thing = _ordinal(q.group(1)), term_set(q.group(2))
+        same = [k for m, k in texts if term_set(m.group(2)) == thing]
+        if same and n not in same:
+            return True
+    return False
+
+
+def _ordinal(word: str) -> int:
+    word = word.lower()
+    return int(word[:-2]) if word[:1].isdigit() else ORDINAL_WORDS.index(word) + 1
 
 
 def listed(question: str, answer: list[str]) -> bool:
@@ -677,14 +761,23 @@ def extract(
     subject = [c for c in cs if not (c.forms[0] & QUESTION_WORDS) and not any(YEAR.fullmatch(x) for x in c.forms[0])]
     floor = 0.5 * sum(c.weight for c in subject) / (len(subject) or 1)
     topic = frozenset(t for c in subject if c.weight >= floor for form in c.forms for t in form)
-    texts, kterms = [sentences[k].text for k in ks], [terms[k] for k in ks]
+
+    # A sentence that refers back ("It has spent KRW 630 billion ...") is about what the sentence before it names
+    # ("The ICCP is supervised by the Ministry ..."): it holds that sentence's words too.
+    def in_context(k: int) -> frozenset[str]:
+        if REFERS.match(sentences[k].text) and (prev := _prev_sentence(k, sentences)) is not None:
+            return terms[k] | terms[prev]
+        return terms[k]
+
+    texts, kterms = [sentences[k].text for k in ks], [in_context(k) for k in ks]
     # A "what is the <attribute> of" head is a weaker cue than a counted or "which" head (the attribute is
     # often implied: "Gumi (electronics)" gives a specialisation without the word), so it is its own feature.
     attribute = 1.0
     if f.attribute:
         # The attribute must share a sentence with another of the subject's words (an acronym or its long form).
         others = [c for c in subject if c.weight >= floor and f.head not in c.forms[0]]
-        attribute = float(not others or any(f.head in ts and any(c.covered_by(ts) for c in others) for ts in kterms))
+        heads = {f.head} | SAME_HEAD.get(f.head, frozenset())
+        attribute = float(not others or any(heads & ts and any(c.covered_by(ts) for c in others) for ts in kterms))
     # Names a count is within ("... located in Busan"), unless far commoner than the rest of the question.
     named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
     focus = focus_found(f, texts, kterms, topic, named)
@@ -695,7 +788,7 @@ def extract(
             have_k = {x.k for x in chosen}
             j = next(
                 (j for j in _neighbours(c.k, sentences, by_passage, after=True)
-                 if j not in have_k and _counted(f.head, sentences[j].text)),
+                 if j not in have_k and _counted(f.head, sentences[j].text, f.given)),
                 None,
             )  # fmt: skip
             if j is not None:
@@ -720,7 +813,7 @@ def extract(
 
         def covers(k: int) -> float:  # the idf-weighted share of the question's subject words sentence k holds
             # Words naming the kind of value ("budget", "total") do not count: a budget of something else holds them.
-            return sum(c.weight for c in cs if not c.forms[0] <= VALUE_WORDS and c.covered_by(terms[k])) / total
+            return sum(c.weight for c in cs if not c.forms[0] <= VALUE_WORDS and c.covered_by(in_context(k))) / total
 
         # A count may come from any of the answer's sentences: the best one often only names the things counted
         # ("Korea today counts a large number of industrial complexes" before "Korea currently counts 45 ...").
@@ -756,7 +849,14 @@ def extract(
                     typed = 1.0
                     break
     known = float(not unknown_names(original or question, idf))
-    premise = float(premise_stated(original or question, kterms))
+    # A premise the briefing contradicts: an outcome of what it speaks of as still ahead, or the n-th of a thing it
+    # gives only as another.
+    answer_texts = [c.sentence.text for c in chosen]
+    premise = float(
+        premise_stated(original or question, kterms)
+        and not outcome_ahead(original or question, answer_texts, topic)
+        and not ordinal_differs(original or question, answer_texts)
+    )
     enumerated = float(listed(original or question, [c.sentence.text for c in chosen]))
     features = {
         "sem": best.sem,

@@ -532,6 +532,8 @@ def parse_report(raw: str, document: str = "") -> ParsedReport:
                 marks.append((len(kept_chars), marker_at[p]))
             if p in cut:
                 continue
+            if ch == "." and p - 1 in cut and kept_chars[-1:] == ["."]:
+                continue  # "compared to 2016.34. Korea": the marker stood between two full stops; one ends the sentence
             kept_chars.append(ch)
             kept_offs.append(line.start + lead + p)
         piece = re.sub(r"\s+$", "", "".join(kept_chars))

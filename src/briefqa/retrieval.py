@@ -30,6 +30,11 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 EXAMPLE_ABBREV = re.compile(r"(?<!\w)e\.\s?g\.", re.I)
 
 
+# Abbreviations readers use for words the briefing writes out ("how many regional HQs ...").
+ABBREVIATIONS = {"hq": "headquarters", "hqs": "headquarters", "govt": "government", "gov't": "government"}
+ABBREVIATION = re.compile(rf"(?<![\w'’])(?:{'|'.join(re.escape(a) for a in ABBREVIATIONS)})(?![\w'’])", re.I)
+
+
 # The plural of an acronym ("MoUs", "SMEs", "FTAs") is the acronym: the stemmer, seeing "mous", would not know.
 ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z&]*[A-Z])s\b")
 
@@ -51,13 +56,20 @@ def _american(m: re.Match[str]) -> str:
     return m.group(1) + ("iz" if m.group(2).lower() == "is" else "yz") + m.group(3)
 
 
+def expand_abbreviations(text: str) -> str:
+    """``text`` with each abbreviation of ABBREVIATIONS written out."""
+    return ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group().lower()], text)
+
+
 def spelling(text: str) -> str:
     """``text`` with British spellings made American, so both forms stem alike."""
     return ISE.sub(_american, text)
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    texts = [spelling(ACRONYM_PLURAL.sub(r"\1", EXAMPLE_ABBREV.sub("for example", t))) for t in texts]
+    texts = [
+        spelling(ACRONYM_PLURAL.sub(r"\1", expand_abbreviations(EXAMPLE_ABBREV.sub("for example", t)))) for t in texts
+    ]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 

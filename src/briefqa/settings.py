@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bumped whenever the parser or chunker changes what goes into the index.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 
 def packaged_model_dir() -> Path:

@@ -67,6 +67,14 @@ FOCUS_Q = re.compile(
     r"attended)\b",
     re.I,
 )
+# ("Out of how many countries" asks for a total, often written "26/137"; a plural before another verb is left to
+# FOCUS_Q's list: "how many people work at KIAT" is answered by "250 staff".)
+COUNTED_PLURAL = re.compile(
+    r"(?<!out of )\b(how many)\s+((?:of\s+)?(?:(?:the|its|their|these|those|all|[\w-]+['’]s|\d[\d,]*)\s+)*"
+    r"(?:[\w-]+\s+)?)([\w-]+(?<![su])s|[\w-]*ies|people|staff|personnel)"
+    r"(?=\s*(?:[?.!]|$)|\s+(?:(?:are|were|is) (?:located|based|situated) )?(?:in|inside|within|at|on|across)\b)",
+    re.I,
+)
 # A plural noun: "complexes", "companies", "people" (not "business", "status").
 PLURAL = re.compile(r"[\w'’-]+(?<![su])s|[\w-]*ies|people|staff|personnel", re.I)
 # "What is the <attribute> of <thing>?": the attribute must be stated about the thing, in one sentence with it
@@ -462,7 +470,9 @@ class Focus:
 
 
 def question_focus(question: str) -> Focus:
-    m = FOCUS_Q.search(question)
+    # Without a verb after the counted noun ("how many jobs?", "how many companies in G-Park complex", "how many of
+    # the 78 Mini Clusters sit in ..."), the counted noun is the first plural after "how many".
+    m = FOCUS_Q.search(question) or COUNTED_PLURAL.search(question)
     head, attribute, names = "", False, frozenset[str]()
     counted = m.group(3) if m else ""
     # In an embedded question the verb comes last ("tell me how many industrial complexes Korea currently has"),
@@ -572,6 +582,16 @@ INTERROGATIVE = re.compile(
     r"would|should|tell|give|list|name)\b",
     re.I,
 )
+# The statements before a question end at a full stop, a colon or semicolon, or a dash between spaces.
+STATEMENT_BREAK = re.compile(r"(?<=[:;.!])\s+|\s+[-–—]+\s+")
+# What the asker heard or read, before what they heard: "I heard that ...", "Someone told me ...", "Apparently ...".
+BELIEF = re.compile(
+    r"^\W*(?:(?:i|we)(?:'ve| have)? (?:heard|read|understand|understood|was told|were told|learned|learnt|believe|"
+    r"think|gather|saw)|(?:someone|somebody|a colleague|my colleague|people) (?:told me|told us|said|says|mentioned)|"
+    r"apparently|reportedly|supposedly|rumou?r (?:has it|says))\b(?: that)?,?\s*",
+    re.I,
+)
+FIRST_PERSON = re.compile(r"^\W*(?:i|i'm|i’m|we|we're|we’re|our|my|me|us)\b", re.I)
 # "As a Portuguese food cluster, ...", "For our Czech company, ...": who is asking, not what is asked about.
 ASKER = re.compile(r"^\W*(?:as|for|being)\s+(?:a|an|the|one|our|my)\b[^,?]{0,80},\s*", re.I)
 
@@ -601,12 +621,28 @@ def unknown_names(question: str, idf: dict[str, float]) -> list[str]:
     return out
 
 
+def told_before(question: str) -> list[str]:
+    """The statements ``question`` makes before it asks ("KIAT was folded into KOTRA last year - who plans the
+    clusters now?", "I heard the FTA was suspended. Why?"): what the asker takes as given. The asker's own context
+    ("We make paper machines.", "Our cluster is ...") is left out; what they heard or read is kept."""
+    parts = [p for p in STATEMENT_BREAK.split(question.strip()) if p.strip()]
+    out = []
+    for p in parts[:-1]:
+        if "?" in p or INTERROGATIVE.match(p):
+            break
+        p = BELIEF.sub("", p, count=1)
+        if not FIRST_PERSON.match(p):
+            out.append(p)
+    return out
+
+
 def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
     """False when ``question`` asks for the cause or the date of a disruption (CAUSE_Q, WHEN_Q, EVENT), or takes one
     as given in a clause (PREMISE_CLAUSE), that no sentence of the answer's passages (their stemmed terms) names."""
+    told = told_before(question)
     question = asking_part(question)
     if CAUSE_Q.search(question) or WHEN_Q.match(question):
-        given = [question]
+        given = [question, *told]  # "I heard the FTA was suspended. Why?" asks the cause of what was told
     else:
         given = [m.group(1) or m.group(2) for m in PREMISE_CLAUSE.finditer(question)]
     stated = frozenset().union(*passage_terms) if passage_terms else frozenset()

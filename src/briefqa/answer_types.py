@@ -161,6 +161,8 @@ PLACE_CUES = {
 }
 # "the Republic of Korea", "the Ministry of ...": a capitalised name going on with "of" is a title, not a place.
 NAME_GOES_ON = re.compile(r"\s+of\s+(?:the\s+)?[A-Z]")
+# A run cut from a longer name ("The Green Technology" + "Center"): the last word of a name is not a place.
+NAME_WENT_ON = re.compile(r"\b[A-Z][a-z][\w'’-]*\s$")
 # Capitalised only because they open a sentence, and the generic words that follow a place's name.
 RUN_OPENERS = frozenset(
     "a an the in at on of for from to by with as since during after before both each this these its their "
@@ -239,7 +241,7 @@ def places(text: str, kinds: tuple[str, ...] = ANY_PLACE) -> set[str]:
     names = gazetteer()
     found = set()
     for run in CAPITALISED.finditer(text):
-        if NAME_GOES_ON.match(text, run.end()):
+        if NAME_GOES_ON.match(text, run.end()) or NAME_WENT_ON.search(text, 0, run.start()):
             continue
         words = run.group().split()
         while words and words[0].lower() in RUN_OPENERS:

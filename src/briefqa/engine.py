@@ -15,7 +15,7 @@ from briefqa.answer_types import use_place_cache
 from briefqa.embeddings import Embedder
 from briefqa.errors import ConfigError, InputTooLarge, InvalidInput
 from briefqa.index import StoredIndex
-from briefqa.retrieval import HybridRetriever, expand_query
+from briefqa.retrieval import HybridRetriever, expand_query, write_out
 from briefqa.settings import Settings
 from briefqa.twohop import SourceLinker
 from briefqa.types import Answer, Citation, FootnoteRef, Passage, RankedPassage, Source, Timings
@@ -50,9 +50,7 @@ class Assistant:
         self.embedder = Embedder(settings.model_path)
         self.retriever = HybridRetriever(self.index, settings)
         self.weights = weights or Weights()
-        self.sources: dict[tuple[str, int], Source] = {
-            (s.document, s.number): s for s in self.index.state.sources
-        }
+        self.sources: dict[tuple[str, int], Source] = {(s.document, s.number): s for s in self.index.state.sources}
         self.links = SourceLinker(self.index)  # issue 7: footnote -> indexed source passages
         self.coverage = self._coverage_model()
         self._lock = threading.Lock()
@@ -114,10 +112,12 @@ class Assistant:
     def assess(self, question: str, top_k: int) -> tuple[list[Any], Extract, Any, float]:
         """Retrieve, rerank and extract for a validated question: the hits, the extract (with its confidence and
         features), the question vector, and when retrieval ended. ``ask`` and ``briefqa fit-coverage`` share it."""
-        plain = " ".join(_TAG.sub(" ", question).split()) or question
+        plain = write_out(" ".join(_TAG.sub(" ", question).split()) or question)
         query = expand_query(plain, self.retriever.aliases)
         q_vec = self.embedder.embed_query(query)
-        hits = self.retriever.search(query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth))
+        hits = self.retriever.search(
+            query, q_vec, max(top_k, self.settings.answer_passages, self.settings.rerank_depth)
+        )
         # The sentence table and the question's forms, shared by reranking and answering.
         table: dict[str, Any] = {
             "by_passage": self.index.by_passage,
@@ -144,9 +144,7 @@ class Assistant:
         """Whether the hand-set abstention model declines: no sentence, or confidence under the threshold."""
         return not ex.chosen or ex.confidence < self.settings.abstain_threshold
 
-    def ask(
-        self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None
-    ) -> Answer:
+    def ask(self, question: str, k: int | None = None, searched: str | None = None, llm: LLM | None = None) -> Answer:
         """Answer one question; ``searched`` is the standalone form to retrieve with, if different.
 
         With ``llm`` the answer is generated and checked (generate.py), falling back to this extractive one.

@@ -30,9 +30,23 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 EXAMPLE_ABBREV = re.compile(r"(?<!\w)e\.\s?g\.", re.I)
 
 
-# Abbreviations readers use for words the briefing writes out ("how many regional HQs ...").
-ABBREVIATIONS = {"hq": "headquarters", "hqs": "headquarters", "govt": "government", "gov't": "government"}
-ABBREVIATION = re.compile(rf"(?<![\w'’])(?:{'|'.join(re.escape(a) for a in ABBREVIATIONS)})(?![\w'’])", re.I)
+# Short forms readers use for words the briefing writes out ("how many regional HQs ...", "H2020 joint calls").
+SHORT_FORMS = {
+    "hq": "headquarters",
+    "hqs": "headquarters",
+    "govt": "government",
+    "gov't": "government",
+    "h2020": "Horizon 2020",
+    "wp": "Work Programme",
+    "r&i": "research and innovation",
+    "eccp": "European Cluster Collaboration Platform",
+    "dg grow": "DG Growth",
+    "ec": "European Commission",
+    "bn": "billion",
+    "mln": "million",
+}
+# (Not inside a web address or a longer token: "ec.europa.eu", "wp-content".)
+SHORT_FORM = re.compile(rf"(?<![\w'’&./-])(?:{'|'.join(re.escape(a) for a in SHORT_FORMS)})(?![\w'’&/-]|\.\w)", re.I)
 
 
 # The plural of an acronym ("MoUs", "SMEs", "FTAs") is the acronym: the stemmer, seeing "mous", would not know.
@@ -56,9 +70,9 @@ def _american(m: re.Match[str]) -> str:
     return m.group(1) + ("iz" if m.group(2).lower() == "is" else "yz") + m.group(3)
 
 
-def expand_abbreviations(text: str) -> str:
-    """``text`` with each abbreviation of ABBREVIATIONS written out."""
-    return ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group().lower()], text)
+def write_out(text: str) -> str:
+    """``text`` with each short form of SHORT_FORMS written out."""
+    return SHORT_FORM.sub(lambda m: SHORT_FORMS[m.group().lower()], text)
 
 
 def spelling(text: str) -> str:
@@ -67,9 +81,7 @@ def spelling(text: str) -> str:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    texts = [
-        spelling(ACRONYM_PLURAL.sub(r"\1", expand_abbreviations(EXAMPLE_ABBREV.sub("for example", t)))) for t in texts
-    ]
+    texts = [spelling(ACRONYM_PLURAL.sub(r"\1", write_out(EXAMPLE_ABBREV.sub("for example", t)))) for t in texts]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 

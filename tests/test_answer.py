@@ -552,3 +552,104 @@ def test_a_query_typed_as_a_fragment_asks_with_its_nouns(assistant: Assistant) -
 def test_gross_r_and_d_is_gerd(assistant: Assistant) -> None:
     answer = Assistant(_hand_only(assistant.settings)).ask("What share of GDP did Korea spend on gross R&D in 2016?")
     assert not answer.abstained and "4.23%" in answer.answer
+
+
+def test_an_outcome_of_what_the_briefing_speaks_of_as_ahead_or_another_ordinal_contradicts_the_premise(
+    assistant: Assistant,
+) -> None:
+    from briefqa.answer import ordinal_differs, outcome_ahead
+
+    def premise(question: str) -> float:
+        return assistant.assess(question, 10)[1].features["premise"]
+
+    hand = Assistant(_hand_only(assistant.settings))
+    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
+    # The briefing (2018) says KICOX "will participate in the 1st EU-Korea Cluster Matchmaking event in November
+    # 2018": what came of it, or where a second one is held, it cannot say.
+    for question in (
+        "What came out of the first EU-Korea Cluster Matchmaking event in Austria?",
+        "Where and when will the second EU-Korea Cluster Matchmaking event be held?",
+    ):
+        assert premise(question) == 0.0, question
+        assert not loose.ask(question).abstained, question  # the other features alone would answer
+        assert hand.ask(question).abstained, question
+    first = hand.ask("In which country will the first EU-Korea Cluster Matchmaking event take place?")
+    assert not first.abstained and "Austria" in first.answer
+    # What came of something the briefing reports as done keeps its answer.
+    assert premise("What results has the EU-Korea FTA had so far?") == 1.0
+    topic = frozenset({"fta"})
+    assert not outcome_ahead("What results has the FTA had?", ["The FTA has had positive results: ..."], topic)
+    assert outcome_ahead("What did the FTA deliver?", ["The FTA will be applied from 2011."], topic)
+    assert ordinal_differs("Who hosts the 2nd meeting?", ["The 1st meeting is held in Seoul."])
+    assert not ordinal_differs("Who hosts the first meeting?", ["The 1st meeting is held in Seoul."])
+    assert not ordinal_differs("Who hosts the second meeting?", ["A meeting is held in Seoul."])
+
+
+def test_a_cause_asked_of_what_the_asker_was_told_checks_what_they_were_told(assistant: Assistant) -> None:
+    from briefqa.answer import told_before
+
+    def premise(question: str) -> float:
+        return assistant.assess(question, 10)[1].features["premise"]
+
+    assert told_before("I heard the FTA was suspended in 2015. Why?") == ["the FTA was suspended in 2015."]
+    assert told_before("We make paper machines. Our plant closed. Which cluster?") == []
+    assert premise("I heard the EU-Korea FTA was suspended in 2015. Why did that happen?") == 0.0
+    assert premise("Why did that happen?") == 1.0
+    # What the asker was told frames a question that is no cause question: it is not checked.
+    answer = assistant.ask("KIAT was formed by merging several government bodies - how many were merged?")
+    assert not answer.abstained and "6 government agencies" in answer.answer
+
+
+def test_a_sentence_that_refers_back_holds_the_words_of_the_one_before(assistant: Assistant) -> None:
+    # "It has spent KRW 630 billion ... between 2005-2015 on the programme." opens a chunk; the sentence before it,
+    # "The ICCP is supervised by the Ministry of Trade, Industry and Energy (MOTIE) ...", says who "it" is.
+    answer = assistant.ask("Roughly how much money has the ministry put into the cluster programme over 2005-2015?")
+    assert not answer.abstained and "KRW 630 billion" in answer.answer
+
+
+def test_units_asked_in_short_forms_and_other_words_for_the_head(assistant: Assistant) -> None:
+    from briefqa.retrieval import write_out
+
+    # The unit an amount is asked in is no subject word: the briefing writes "USD".
+    forms = {
+        t
+        for c in concepts("What was Korea's GDP in 2016, in US dollars?", assistant.retriever.idf)
+        for f in c.forms
+        for t in f
+    }
+    assert "dollar" not in forms and "gdp" in forms
+    gdp = assistant.ask("What was Korea's GDP in 2016, in US dollars?")
+    assert not gdp.abstained and "1,414" in gdp.answer
+    # Short forms are written out, but not inside web addresses.
+    assert write_out("how many HQs? H2020 (WP 2016/2017), DG GROW") == (
+        "how many headquarters? Horizon 2020 (Work Programme 2016/2017), DG Growth"
+    )
+    assert write_out("http://ec.europa.eu/wp-content") == "http://ec.europa.eu/wp-content"
+    hq = assistant.ask("how many regional HQs replaced the cluster agencies")
+    assert not hq.abstained and "11 regional headquarters" in hq.answer
+    calls = assistant.ask("Under Horizon 2020 (WP 2016/2017), which fields did the EU-Korea joint calls cover?")
+    assert not calls.abstained and "ICT" in calls.answer
+    # "Annual output" is given as "production units per year".
+    output = assistant.ask(
+        "What is the annual output of the automotive cluster in the Daegu-Gyeongbuk-Gyeongnam region?"
+    )
+    assert not output.abstained and "1.9 million" in output.answer
+
+
+def test_the_counted_noun_without_a_verb_after_it_and_a_count_the_question_gives(assistant: Assistant) -> None:
+    assert question_focus("Employment in the automotive cluster - how many jobs?").head == "job"
+    assert question_focus("how many companies in G-Park complex").head == "compani"
+    # "Out of how many countries" asks for a total; a plural before another verb is left to FOCUS_Q.
+    assert question_focus("Where does Korea rank, out of how many countries?").head == ""
+    assert question_focus("Roughly how many people work at KIAT?").head == ""
+    hand = Assistant(_hand_only(assistant.settings))
+    # "The list of the currently 78 Mini Clusters ..." gives the count the question already gives, and no place.
+    assert hand.ask("How many of the 78 Mini Clusters are located in Gyeonggi Province?").abstained
+    answer = hand.ask("How many Mini Clusters were there in 2016?")
+    assert not answer.abstained and "78" in answer.answer
+
+
+def test_a_place_is_not_the_last_word_of_a_longer_name() -> None:
+    # "Center" is a town in the gazetteer; "The Green Technology Center" names none.
+    assert places("The Green Technology Center (GTC) defines itself as a research center.", ("city",)) == set()
+    assert places("In Seoul and Busan, the Daegu City office", ("city",)) == {"seoul", "busan", "daegu"}

@@ -98,6 +98,12 @@ def test_glued_markers_are_recorded_on_the_sentence_and_removed(report: ParsedRe
     gdp = block_with(report, "2.0% respectively.")
     assert "respectively.27" not in gdp.text
     assert 27 in sentence_footnotes(gdp, "2.0% respectively.")
+    # A marker between two full stops ("compared to 2016.34. Korea is ...") leaves one, so the sentence ends there.
+    clothes = block_with(report, "compared to 2016.")
+    assert "2016.." not in clothes.text and "compared to 2016. Korea is world-leading" in clothes.text
+    assert 34 in sentence_footnotes(clothes, "with a 2.5% growth compared to 2016.")
+    spans = [clothes.text[a:b] for a, b in sentence_spans(clothes.text)]
+    assert any(s.endswith("compared to 2016.") for s in spans)
 
 
 def test_no_marker_digits_remain_in_passage_text(report: ParsedReport) -> None:

@@ -143,7 +143,7 @@ PARTICLES = frozenset(tokenize(["down out into over from to"])[0])
 # results?") and the words of a sentence that speaks of it as still ahead ("KICOX will participate in ...", "The
 # National Innovation Clusters aim to ...").
 OUTCOME_Q = re.compile(
-    r"\b(outcomes?|results?|(?:came|come|resulted) (?:out )?(?:of|from)|resulted|achieve(?:d|ments?)|delivered|"
+    r"\b(outcomes?|results?|(?:came|come|resulted) (?:out )?(?:of|from)|resulted|achieve(?:d|ments?)|deliver(?:s|ed)?|"
     r"(?:deals|partnerships|agreements) (?:were |have been )?(?:signed|struck|made|concluded|came)|"
     r"how did .{0,60}\bgo\b)",
     re.I,

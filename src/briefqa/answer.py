@@ -91,7 +91,7 @@ VAGUE_HEAD = {
     "year", "years", "figure", "figures", "number", "detail", "details", "example", "examples",
     "kind", "kinds", "type", "types", "sort", "sorts", "one", "ones", "role", "roles", "way", "ways", "part",
     "parts", "change", "changes", "thing", "things", "name", "names", "value", "values", "numbers",
-    "size", "volume", "amount", "total", "scale", "magnitude", "level",
+    "size", "volume", "amount", "total", "scale", "magnitude", "level", "share", "percentage", "proportion", "envelope",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–/]\s*(?:19|20)?\d\d\b")
@@ -124,7 +124,12 @@ PREMISE_CLAUSE = re.compile(
     rf"|^\W*when\s+(?!(?:{AUXILIARIES})\b)([^,?;:]+),",
     re.I,
 )
-WHEN_Q = re.compile(r"^\W*when (?:did|was|were|has|have|had)\b", re.I)
+# "When did ...", "In what year did ...", "When KICOX and KIAT were merged?", "Who overtook LG Chem, and when?"
+WHEN_Q = re.compile(
+    r"^\W*(?:when|in (?:what|which) year) (?:did|was|were|has|have|had)\b|^\W*when\s+(?!(?:is|are|will|does|do|can|"
+    r"could|should|would)\b)[^,?]*\b(?:was|were|had|has|have|\w+ed)\b[^,]*\?\s*$|\band when\s*\?*\s*$",
+    re.I,
+)
 EVENT = re.compile(
     r"\b(suspen\w*|merg\w*|withdr[ae]w\w*|cancel\w*|abolish\w*|scrap(?:s|ped|ping)?|terminat\w*|halt\w*|"
     r"shut(?:s|ting)?(?: down)?|clos(?:e|ed|es|ing|ure)(?: down)?|reject\w*|turn(?:ed|s|ing)? down|"
@@ -132,7 +137,7 @@ EVENT = re.compile(
     r"dissol\w*|privati[sz]\w*|downgrad\w*|discontinu\w*|expel\w*|boycott\w*|resign\w*|dismiss\w*|"
     r"revok\w*|revoc\w*|overturn\w*|fail(?:s|ed|ing|ure)?|quit(?:s|ting)?|dropp(?:ed|ing)|drops?|"
     r"abandon\w*|stopp(?:ed|ing)|stops?|fold(?:s|ed|ing)? into|transferr?\w*|carv\w* out|exclud\w*|exempt\w*|"
-    r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|"
+    r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|(?:ranked|rated|placed|finished) (?:last|bottom)|topp(?:ed|ing)|reduc\w*|"
     r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to)|"
     r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller|"
     r"absorb\w*|climb\w*|switch\w*)\b",
@@ -143,7 +148,7 @@ PARTICLES = frozenset(tokenize(["down out into over from to"])[0])
 # results?") and the words of a sentence that speaks of it as still ahead ("KICOX will participate in ...", "The
 # National Innovation Clusters aim to ...").
 OUTCOME_Q = re.compile(
-    r"\b(outcomes?|results?|(?:came|come|resulted) (?:out )?(?:of|from)|resulted|achieve(?:d|ments?)|deliver(?:s|ed)?|"
+    r"\b(outcomes?|results?|(?:came|come|resulted) (?:out )?(?:of|from)|resulted|achieve(?:d|ments?)|deliver(?:s|ed)?|perform(?:ed|ance)|fared|"
     r"(?:deals|partnerships|agreements) (?:were |have been )?(?:signed|struck|made|concluded|came)|"
     r"how did .{0,60}\bgo\b)",
     re.I,
@@ -588,7 +593,9 @@ STATEMENT_BREAK = re.compile(r"(?<=[:;.!])\s+|\s+[-–—]+\s+")
 BELIEF = re.compile(
     r"^\W*(?:(?:i|we)(?:'ve| have)? (?:heard|read|understand|understood|was told|were told|learned|learnt|believe|"
     r"think|gather|saw)|(?:someone|somebody|a colleague|my colleague|people) (?:told me|told us|said|says|mentioned)|"
-    r"apparently|reportedly|supposedly|rumou?r (?:has it|says))\b(?: that)?,?\s*",
+    r"apparently|reportedly|supposedly|rumou?r (?:has it|says)|as far as (?:i|we) know|my understanding is|"
+    r"if i read (?:things|this|it) right|(?:our|my|the) (?:piece|draft|article|story|notes?|source) (?:says|claims|states))"
+    r"\b(?: that)?,?\s*",
     re.I,
 )
 FIRST_PERSON = re.compile(r"^\W*(?:i|i'm|i’m|we|we're|we’re|our|my|me|us)\b", re.I)
@@ -641,12 +648,20 @@ def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
     as given in a clause (PREMISE_CLAUSE), that no sentence of the answer's passages (their stemmed terms) names."""
     told = told_before(question)
     question = asking_part(question)
-    if CAUSE_Q.search(question) or WHEN_Q.match(question):
-        given = [question, *told]  # "I heard the FTA was suspended. Why?" asks the cause of what was told
+    if CAUSE_Q.search(question) or WHEN_Q.search(question):
+        given = [question]
     else:
         given = [m.group(1) or m.group(2) for m in PREMISE_CLAUSE.finditer(question)]
     stated = frozenset().union(*passage_terms) if passage_terms else frozenset()
-    return all(term_set(m.group()) - PARTICLES <= stated for text in given for m in EVENT.finditer(text))
+
+    def near(t: str) -> bool:  # "merging" (merg) is named by "merger": one stem starts the other
+        return any(x[:4] == t[:4] and (x.startswith(t) or t.startswith(x)) for x in stated)
+
+    # What the asker was told ("I heard the FTA was suspended. Why?", "The draft says KIAT was formed by merging
+    # four agencies.") is their own wording of it: a word of the same stem names the event.
+    return all(term_set(m.group()) - PARTICLES <= stated for text in given for m in EVENT.finditer(text)) and all(
+        near(t) for text in told for m in EVENT.finditer(text) for t in term_set(m.group()) - PARTICLES
+    )
 
 
 def outcome_ahead(question: str, answer: list[str], topic: frozenset[str]) -> bool:
@@ -789,12 +804,22 @@ def extract(
             seen_text.add(sentences[nxt].text)
 
     # The share of question words anywhere in the passages was tried as a third feature; it added nothing.
-    f = question_focus(original or question)
+    # What is asked, without the asker's context ("I'm putting together a fact sheet. What was Korea's GDP in 2016?"):
+    # the context's words and years are not the question's subject.
+    asked = asking_part(original or question)
+    f = question_focus(asked)
     # The asked-for attribute must be stated where the answer comes from: in the passages of its sentences.
     cited = dict.fromkeys(c.sentence.passage_id for c in chosen)
     ks = [k for pid in cited for k in by_passage.get(pid, [])]
     # The question's subject words: not years, not question words, not far commoner than the rest ("Korea").
-    subject = [c for c in cs if not (c.forms[0] & QUESTION_WORDS) and not any(YEAR.fullmatch(x) for x in c.forms[0])]
+    asked_terms = set(tokenize([UNIT_ASKED.sub(" ", asked)])[0]) or {t for c in cs for t in c.forms[0]}
+    subject = [
+        c
+        for c in cs
+        if not (c.forms[0] & QUESTION_WORDS)
+        and not any(YEAR.fullmatch(x) for x in c.forms[0])
+        and c.forms[0] & asked_terms
+    ]
     floor = 0.5 * sum(c.weight for c in subject) / (len(subject) or 1)
     topic = frozenset(t for c in subject if c.weight >= floor for form in c.forms for t in form)
 

@@ -96,12 +96,15 @@ PERCENTAGE = re.compile(
     re.I,
 )
 # A day: "on which (exact) day", "what date" want a day of the month, not just a month or a year.
-DAY_Q = re.compile(r"\b(?:which|what) (?:exact |precise )?(?:day|date)\b|\b(?:exact|precise) (?:day|date)\b", re.I)
+DAY_Q = re.compile(r"\b(?:which|what) (?:exact |precise )?day\b|\b(?:exact|precise) (?:day|date)\b", re.I)
+# "What date" without "exact" is answered by a month and year too ("signed ... in June 2014").
+DATE_Q = re.compile(r"\b(?:which|what) date\b", re.I)
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 DAY = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)? (?:of )?{MONTH}|\b{MONTH} \d{{1,2}}(?:st|nd|rd|th)?\b"
     r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d\d\b"
 )
+MONTH_YEAR = re.compile(rf"\b{MONTH},? (?:19|20)\d\d\b")
 SIZE_Q = re.compile(
     r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b"
     r"|\bin (?:hectares|square (?:metres|meters|kilometres|kilometers))\b",
@@ -333,6 +336,8 @@ def answer_type(question: str) -> Wanted | None:
         return Wanted("money", lambda text: bool(MONEY.search(text) or PERCENTAGE.search(text)))
     if DAY_Q.search(question):
         return Wanted("day", lambda text: bool(DAY.search(text)))
+    if DATE_Q.search(question):
+        return Wanted("day", lambda text: bool(DAY.search(text) or MONTH_YEAR.search(text)))
     if YEAR_Q.search(question) or indirect_when:
         return Wanted("year", lambda text: bool(YEAR.search(text)))
     if PERCENTAGE_Q.search(question):

@@ -39,11 +39,17 @@ SHORT_FORMS = {
     "h2020": "Horizon 2020",
     "wp": "Work Programme",
     "r&i": "research and innovation",
-    "eccp": "European Cluster Collaboration Platform",
     "dg grow": "DG Growth",
     "ec": "European Commission",
     "bn": "billion",
     "mln": "million",
+    "ev": "electric vehicle",
+    "evs": "electric vehicles",
+    "eur": "euro",
+    "ms": "member state",
+    "mss": "member states",
+    **{m[:3].lower(): m for m in ("January", "February", "April", "August", "October", "November", "December")},
+    "sept": "September",
 }
 # (Not inside a web address or a longer token: "ec.europa.eu", "wp-content".)
 SHORT_FORM = re.compile(rf"(?<![\w'’&./-])(?:{'|'.join(re.escape(a) for a in SHORT_FORMS)})(?![\w'’&/-]|\.\w)", re.I)
@@ -95,6 +101,50 @@ def with_bigrams(tokens: list[str]) -> list[str]:
     """Tokens plus each pair of neighbouring ones ("parts and materials" -> "part materi"), so a phrase
     of the question outscores passages that hold its words apart."""
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+
+# A name of capitalised words, with lower-case joining words ("Ministry of Knowledge Economy").
+NAME_RUN = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the|&|on|in|to)\s+)*[A-Z][\w'’-]*)+")
+# An acronym a question may use for such a name: three to six capitals, perhaps plural ("NICs").
+ACRONYM_WORD = re.compile(r"\b([A-Z]{3,6})s?\b")
+
+
+def find_initials(texts: list[str]) -> dict[str, str]:
+    """The acronyms the texts' names would have, and the name, when the texts never write them: "MKE" for the
+    "Ministry of Knowledge Economy", "NIC" for the "National Innovation Cluster". Each name gives its initials with
+    and without its joining words ("ROK", "RK"); an acronym two names give stands for both ("NIC": "National
+    Industrial Complex / National Innovation Cluster")."""
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for run in NAME_RUN.finditer(text):
+            words = run.group().split()
+            for i, first in enumerate(words):
+                if first.lower() in MINOR:
+                    continue
+                for j in range(i + 1, min(i + 6, len(words))):
+                    if words[j].lower() in MINOR:
+                        continue
+                    part = words[i : j + 1]
+                    name = " ".join(part)
+                    for acro in {
+                        "".join(w[0] for w in part).upper(),
+                        "".join(w[0] for w in part if w.lower() not in MINOR).upper(),
+                    }:
+                        if 3 <= len(acro) <= 6 and acro.isalpha():
+                            by_name = counts.setdefault(acro, {})
+                            by_name[name] = by_name.get(name, 0) + 1
+    used = {m.group(1) for t in texts for m in ACRONYM_WORD.finditer(t)}
+    out = {}
+    for acro, names in counts.items():
+        if acro not in used:
+            ranked = sorted(names, key=lambda n: (-names[n], len(n)))[:2]
+            out[acro] = " / ".join(sorted(ranked))
+    return out
+
+
+def spell_out(question: str, initials: dict[str, str]) -> str:
+    """``question`` with each acronym the briefing never writes, but whose name it does, replaced by that name."""
+    return ACRONYM_WORD.sub(lambda m: initials.get(m.group(1), m.group(0)), question)
 
 
 def find_acronyms(texts: list[str]) -> dict[str, str]:
@@ -174,6 +224,7 @@ class HybridRetriever:
         self.bm25.index(tokens, show_progress=False)
         self.acronyms = find_acronyms([index.passages[i].text for i in self.ids])
         self.aliases = find_aliases([index.passages[i].text for i in self.ids], self.acronyms)
+        self.initials = find_initials([index.passages[i].text for i in self.ids])
         # Inverse document frequency of each stemmed term (and word pair), for answer scoring.
         n = len(texts)
         df: dict[str, int] = {}

@@ -653,3 +653,85 @@ def test_a_place_is_not_the_last_word_of_a_longer_name() -> None:
     # "Center" is a town in the gazetteer; "The Green Technology Center" names none.
     assert places("The Green Technology Center (GTC) defines itself as a research center.", ("city",)) == set()
     assert places("In Seoul and Busan, the Daegu City office", ("city",)) == {"seoul", "busan", "daegu"}
+
+
+def test_the_askers_context_is_not_the_subject_of_the_question(assistant: Assistant) -> None:
+    hand = Assistant(_hand_only(assistant.settings))
+    question = (
+        "I'm putting together a fact sheet for our delegation members. What was Korea's GDP in 2016, in US dollars?"
+    )
+    answer = hand.ask(question)
+    assert not answer.abstained and "1,414" in answer.answer
+    # A year of the context is not a year asked about: 2016 need not stand beside the answer.
+    extension = hand.ask(
+        "If I read things right, the ICCP was meant to finish in 2016 but got an extension. Until what year will it now continue?"
+    )
+    assert not extension.abstained and "continue by 2020" in extension.answer
+
+
+def test_acronyms_of_the_briefings_own_names_are_spelled_out() -> None:
+    from briefqa.retrieval import find_initials, spell_out, write_out
+
+    texts = [
+        "In 2010 the Ministry of Knowledge Economy announced a plan. The National Innovation Cluster is planned.",
+        "The National Innovation Clusters aim at growth; each National Industrial Complex is run by KICOX.",
+    ]
+    initials = find_initials(texts)
+    assert initials["MKE"] == "Ministry of Knowledge Economy"
+    assert initials["NIC"] == "National Industrial Complex / National Innovation Cluster"
+    assert "KICOX" not in initials  # an acronym the texts use is no name's initials
+    assert spell_out("Which NICs did MKE plan, and what is COSME?", initials) == (
+        "Which National Industrial Complex / National Innovation Cluster did Ministry of Knowledge Economy plan, "
+        "and what is COSME?"
+    )
+    assert write_out("the event in Nov. 2018 for EVs, EUR 14b, in an EU MS") == (
+        "the event in November. 2018 for electric vehicles, euro 14b, in an EU member state"
+    )
+
+
+def test_acronyms_and_short_forms_the_briefing_never_writes_are_not_unknown_names(assistant: Assistant) -> None:
+    hand = Assistant(_hand_only(assistant.settings))
+    nic = hand.ask("With how many cities and provinces is MOTIE co-constructing the NIC initiative?")
+    assert not nic.abstained and "14 cities and provinces" in nic.answer
+    mke = hand.ask(
+        "In its 2010 System Improvement Plan, how many industrial complexes did MKE's hub-spoke clusters cover?"
+    )
+    assert not mke.abstained and "193" in mke.answer
+    # A month and year answers "what date"; "the exact date" still wants a day.
+    tci = hand.ask("Date of the cooperation agreement between KICOX and TCI?")
+    assert not tci.abstained and "June 2014" in tci.answer
+    assert answer_type("What is the exact date of the agreement?").stated("in June 2014") is False
+
+
+def test_what_the_asker_was_told_is_checked_for_a_disruption(assistant: Assistant) -> None:
+    from briefqa.answer import WHEN_Q
+
+    def premise(question: str) -> float:
+        return assistant.assess(question, 10)[1].features["premise"]
+
+    assert premise("I was told KICOX was folded into KIAT in the 2009 merger. Who has led the combined agency?") == 0.0
+    assert (
+        premise("My understanding is that the Green Technology Centre was shut down in 2017. Which body took over?")
+        == 0.0
+    )
+    # The asker's own words for what the briefing states: "merging" for "the merger of 6 government agencies".
+    assert (
+        premise("Our piece says KIAT was set up in 2011 by merging four agencies. How many does the briefing give?")
+        == 1.0
+    )
+    for question in (
+        "When KICOX and KIAT were merged in one agency?",
+        "In what year did Korea drop out of the world's top 20 exporting countries?",
+        "Which company overtook LG Chem as Korea's largest chemical company, and when?",
+    ):
+        assert WHEN_Q.search(question), question
+        assert premise(question) == 0.0, question
+    assert not WHEN_Q.search("When is the first EU-Korea Cluster Matchmaking event held?")
+
+
+def test_a_count_of_the_things_working_on_something_must_name_it(assistant: Assistant) -> None:
+    hand = Assistant(_hand_only(assistant.settings))
+    focus = question_focus("How many mini clusters work on agri-food?")
+    assert focus.head == "cluster" and {"agri", "food"} <= focus.names
+    assert hand.ask("How many mini clusters work on agri-food?").abstained
+    assert question_focus("Roughly how many people work at KIAT?").head == ""

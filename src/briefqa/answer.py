@@ -72,7 +72,14 @@ FOCUS_Q = re.compile(
 COUNTED_PLURAL = re.compile(
     r"(?<!out of )\b(how many)\s+((?:of\s+)?(?:(?:the|its|their|these|those|all|[\w-]+['’]s|\d[\d,]*)\s+)*"
     r"(?:[\w-]+\s+)?)([\w-]+(?<![su])s|[\w-]*ies|people|staff|personnel)"
-    r"(?=\s*(?:[?.!]|$)|\s+(?:(?:are|were|is) (?:located|based|situated) )?(?:in|inside|within|at|on|across)\b)",
+    r"(?=\s*(?:[?.!]|$)|\s+(?:(?:are|were|is) (?:located|based|situated) )?(?:in|inside|within|at|on|across)\b"
+    r"|\s+(?:\w+\s+)?(?:focus|work|specialis|specializ|concentrat|dedicated|devoted|active)\w*\s+(?:\w+ly\s+)?(?:on|in|to)\b)",
+    re.I,
+)
+# The part of a whole a count is asked for: "(how many Mini Clusters) focus on forest-based industries?"
+SUBSET_OF = re.compile(
+    r"\s*(?:\w+\s+){0,2}?(?:focus(?:es|ed)?|work(?:s|ed)?|specialis\w*|specializ\w*|concentrat\w*|"
+    r"dedicated|devoted|active)\s+(?:\w+ly\s+)?(?:on|in|to)\s+([^?,.;]+)",
     re.I,
 )
 # A plural noun: "complexes", "companies", "people" (not "business", "status").
@@ -492,6 +499,9 @@ def question_focus(question: str) -> Focus:
         phrase = set(tokenize([m.group(2) + m.group(3)])[0])
         capitalised = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w-]*", question[m.end() :])
         names = frozenset(t for t in tokenize([" ".join(capitalised)])[0] if t not in phrase)
+        # ... and so does what they work on or focus on ("how many Mini Clusters work on agri-food?").
+        if sub := SUBSET_OF.match(question, m.end()):
+            names |= frozenset(t for t in tokenize([sub.group(1)])[0] if t not in phrase)
     elif (a := ATTRIBUTE_Q.search(question)) and (a.group(1) or a.group(2)).lower() not in VAGUE_HEAD:
         stems = tokenize([a.group(1) or a.group(2)])[0]
         head = stems[0] if stems else ""

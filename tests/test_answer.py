@@ -735,3 +735,45 @@ def test_a_count_of_the_things_working_on_something_must_name_it(assistant: Assi
     assert focus.head == "cluster" and {"agri", "food"} <= focus.names
     assert hand.ask("How many mini clusters work on agri-food?").abstained
     assert question_focus("Roughly how many people work at KIAT?").head == ""
+
+
+def test_lower_case_acronyms_irregular_verbs_and_possessive_budgets(assistant: Assistant) -> None:
+    from briefqa.retrieval import recase
+
+    cased = assistant.retriever.cased
+    # The briefing's acronyms typed in lower case are its acronyms; "most" stays a word (MOST is a ministry).
+    assert recase("how much did the iccp cost, and most of what motie spent", cased) == (
+        "how much did the ICCP cost, and most of what MOTIE spent"
+    )
+    hand = Assistant(_hand_only(assistant.settings))
+    total = hand.ask("how much money has the ministry put into the iccp in total, 2005 to 2015")
+    assert not total.abstained and "KRW 630 billion" in total.answer
+    # "expenditure" is said with "spent".
+    forms = {
+        t
+        for c in concepts("What expenditure did the programme report?", assistant.retriever.idf)
+        for f in c.forms
+        for t in f
+    }
+    assert {"expenditur", "spent"} <= forms
+    # "the ICCP's annual budget" asks for money, and for one year: 2012 only stands in "Growth Stage (2009-2012)".
+    assert answer_type("What was the ICCP's annual budget in 2012?").name == "money"
+    assert hand.ask("What was the ICCP's annual budget in 2012, the last year of the Growth Stage?").abstained
+
+
+def test_claims_of_rank_and_being_left_out_are_premises(assistant: Assistant) -> None:
+    from briefqa.answer import CAUSE_Q
+
+    def premise(question: str) -> float:
+        return assistant.assess(question, 10)[1].features["premise"]
+
+    assert premise("What made Korea the largest cosmetics market in the world in 2016?") == 0.0
+    assert premise("Why was KICOX left out of the 2018 memorandum of understanding between MOTIE and DG Growth?") == 0.0
+    assert premise("The OECD rated the ICCP the world's best cluster programme - what criteria did it use?") == 0.0
+    assert premise("After KIAT was folded into KOTRA, which unit took over planning of the clusters?") == 0.0
+    # A rank the briefing states is no false premise ("third largest export destination").
+    assert premise("Why is the EU Korea's third largest export destination?") == 1.0
+    assert CAUSE_Q.search("How does the briefing account for the decline in the number of Mini Clusters?")
+    # "Which Korean president", "which DG Growth official": a person is asked for.
+    assert answer_type("Under which Korean president was the policy launched?").name == "person"
+    assert answer_type("Which DG Growth official signed the MoU?").name == "person"

@@ -121,13 +121,14 @@ SEVERAL_Q = re.compile(
 # GDP split ...", "What replaced the cluster agencies?", "how many bodies were merged").
 CAUSE_Q = re.compile(
     r"\b(why|how come|what (?:led|caused|prompted|triggered|drove|made|motivated|justified|went wrong|accounts? for|"
-    r"explains?|explanations?|(?:is|was) behind|happened)|on what grounds|reasons?)\b",
+    r"explains?|explanations?|(?:is|was) behind|happened)|on what grounds|reasons?|"
+    r"how (?:does|do|did|would|can) [^?]{0,40}\b(?:account for|explain))\b",
     re.I,
 )
 # The same holds for an event a question takes as given in a clause ("Since KICOX and KIAT merged, ...") or asks
 # the date of ("When did the EU overtake China ...?").
 PREMISE_CLAUSE = re.compile(
-    r"\b(?:since|now that|given that)\s+(?!(?:19|20)\d\d|when\b)([^,?;:]+)"
+    r"\b(?:since|now that|given that|after|following)\s+(?!(?:19|20)\d\d|when\b)([^,?;:]+)"
     rf"|^\W*when\s+(?!(?:{AUXILIARIES})\b)([^,?;:]+),",
     re.I,
 )
@@ -144,7 +145,7 @@ EVENT = re.compile(
     r"dissol\w*|privati[sz]\w*|downgrad\w*|discontinu\w*|expel\w*|boycott\w*|resign\w*|dismiss\w*|"
     r"revok\w*|revoc\w*|overturn\w*|fail(?:s|ed|ing|ure)?|quit(?:s|ting)?|dropp(?:ed|ing)|drops?|"
     r"abandon\w*|stopp(?:ed|ing)|stops?|fold(?:s|ed|ing)? into|transferr?\w*|carv\w* out|exclud\w*|exempt\w*|"
-    r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|(?:ranked|rated|placed|finished) (?:last|bottom)|topp(?:ed|ing)|reduc\w*|"
+    r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|(?:ranked|rated|placed|finished) (?:last|bottom)|topp(?:ed|ing)|reduc\w*|le(?:ft|aves?|aving) out|largest|biggest|best|highest|lowest|smallest|fastest|"
     r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to)|"
     r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller|"
     r"absorb\w*|climb\w*|switch\w*)\b",
@@ -307,7 +308,9 @@ def concepts(question: str, idf: dict[str, float], aliases: list[tuple[str, str]
     words = tokenize([question])[0]
     # "who", "how", "did" say how a question is asked; rare in prose, they would outweigh its subject.
     for t in [t for t in words if t not in QUESTION_WORDS] or words:
-        out.setdefault(t, Concept(idf.get(t, max_idf), [frozenset([t])]))
+        out.setdefault(
+            t, Concept(idf.get(t, max_idf), [frozenset([t]), *(frozenset([x]) for x in SAME_WORD.get(t, ()))])
+        )
     low = question.lower()
     for acro, long in aliases or []:
         if re.search(rf"\b{re.escape(acro)}\b", question):
@@ -528,6 +531,36 @@ SAME_HEAD = {
         "goals": "aims aim objectives objective targets",
         "aims": "goals objectives",
         "objectives": "goals aims",
+    }.items()
+}
+
+
+# Forms of one word the stemmer keeps apart: irregular verbs ("spend" / "spent") and a noun for the act
+# ("expenditure"), as stemmed terms.
+SAME_WORD = {
+    tokenize([word])[0][0]: frozenset(tokenize([forms])[0])
+    for word, forms in {
+        "spend": "spent expenditure",
+        "spent": "spend spending expenditure",
+        "expenditure": "spent spend spending",
+        "build": "built",
+        "built": "build",
+        "lead": "led",
+        "led": "lead leads",
+        "grow": "grew grown",
+        "grew": "grow grown",
+        "hold": "held",
+        "held": "hold holds",
+        "rise": "rose risen",
+        "rose": "rise rises",
+        "fall": "fell fallen",
+        "fell": "fall falls",
+        "begin": "began begun",
+        "began": "begin begins",
+        "bring": "brought",
+        "buy": "bought",
+        "sell": "sold",
+        "sold": "sell sells",
     }.items()
 }
 

@@ -42,8 +42,8 @@ class Wanted:
 
 MONEY_Q = re.compile(
     r"\bhow much (?:money|funding|budget)\b|\bhow much (?!of\b).*\b(?:cost|costs|charge|charges|pay|pays|spend|spent|"
-    r"invest|invested|receive|receives|fund|funded)\b|\bwhat (?:is |was |are |were )?(?:the |its |their |"
-    r"[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b"
+    r"invest|invested|receive|receives|fund|funded)\b|\bwhat (?:is |was |are |were )?(?:the |its |their )?"
+    r"(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b"
     # "How much is the participation fee", "how much rent": the thing priced names money.
     r"|\bhow much\b(?! of\b)(?:\s+[\w-]+){0,5}?\s+(?:budget|cost|costs|fee|fees|price|prices|rent|salary|salaries|"
     r"wage|wages|tuition|money|funding|funds|financing)\b"
@@ -117,7 +117,7 @@ SIZE_Q = re.compile(
 # "who heads ..." are often answered by organisations: "KIAT and the MOTIE".)
 PERSON_Q = re.compile(
     r"\bwho\b.*\b(?:(?:co-)?chair(?:s|ed)?|chairman|chairwoman|chairperson|president|director|ceo|minister|mayor|"
-    r"governor|on behalf of)\b|\bwhich (?:minister|president|chair|chairman|chairwoman|chairperson|director|ceo|"
+    r"governor|on behalf of)\b|\bwhich (?:[\w-]+ ){0,2}?(?:minister|president|chair|chairman|chairwoman|chairperson|director|ceo|"
     r"mayor|governor|official|person)\b|\bname of (?:the |[\w-]+['’]s )(?:[\w-]+ ){0,2}(?:president|chairman|chairwoman|chair|"
     r"head|director|ceo|minister|mayor|governor|founder)\b",
     re.I,

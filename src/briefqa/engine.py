@@ -15,7 +15,7 @@ from briefqa.answer_types import use_place_cache
 from briefqa.embeddings import Embedder
 from briefqa.errors import ConfigError, InputTooLarge, InvalidInput
 from briefqa.index import StoredIndex
-from briefqa.retrieval import HybridRetriever, expand_query, spell_out, write_out
+from briefqa.retrieval import HybridRetriever, expand_query, recase, spell_out, write_out
 from briefqa.settings import Settings
 from briefqa.twohop import SourceLinker
 from briefqa.types import Answer, Citation, FootnoteRef, Passage, RankedPassage, Source, Timings
@@ -112,7 +112,8 @@ class Assistant:
     def assess(self, question: str, top_k: int) -> tuple[list[Any], Extract, Any, float]:
         """Retrieve, rerank and extract for a validated question: the hits, the extract (with its confidence and
         features), the question vector, and when retrieval ended. ``ask`` and ``briefqa fit-coverage`` share it."""
-        plain = spell_out(write_out(" ".join(_TAG.sub(" ", question).split()) or question), self.retriever.initials)
+        plain = write_out(" ".join(_TAG.sub(" ", question).split()) or question)
+        plain = spell_out(recase(plain, self.retriever.cased), self.retriever.initials)
         query = expand_query(plain, self.retriever.aliases)
         q_vec = self.embedder.embed_query(query)
         hits = self.retriever.search(

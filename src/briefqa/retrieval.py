@@ -42,6 +42,8 @@ SHORT_FORMS = {
     "dg grow": "DG Growth",
     "ec": "European Commission",
     "bn": "billion",
+    "assoc": "association",
+    "approx": "approximately",
     "mln": "million",
     "ev": "electric vehicle",
     "evs": "electric vehicles",
@@ -142,6 +144,11 @@ def find_initials(texts: list[str]) -> dict[str, str]:
     return out
 
 
+def recase(question: str, cased: dict[str, str]) -> str:
+    """``question`` with each acronym typed in lower case ("how much did the iccp cost") in capitals."""
+    return re.sub(r"\b[a-z]{2,}\b", lambda m: cased.get(m.group(), m.group()), question)
+
+
 def spell_out(question: str, initials: dict[str, str]) -> str:
     """``question`` with each acronym the briefing never writes, but whose name it does, replaced by that name."""
     return ACRONYM_WORD.sub(lambda m: initials.get(m.group(1), m.group(0)), question)
@@ -225,6 +232,9 @@ class HybridRetriever:
         self.acronyms = find_acronyms([index.passages[i].text for i in self.ids])
         self.aliases = find_aliases([index.passages[i].text for i in self.ids], self.acronyms)
         self.initials = find_initials([index.passages[i].text for i in self.ids])
+        # The acronyms a question typed in lower case means ("iccp", "kicox"): not those that are words too ("most").
+        lower = {w for i in self.ids for w in re.findall(r"\b[a-z]+\b", index.passages[i].text)}
+        self.cased = {a.lower(): a for a, _ in self.aliases if a.lower() not in lower}
         # Inverse document frequency of each stemmed term (and word pair), for answer scoring.
         n = len(texts)
         df: dict[str, int] = {}

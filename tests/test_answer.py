@@ -777,3 +777,12 @@ def test_claims_of_rank_and_being_left_out_are_premises(assistant: Assistant) ->
     # "Which Korean president", "which DG Growth official": a person is asked for.
     assert answer_type("Under which Korean president was the policy launched?").name == "person"
     assert answer_type("Which DG Growth official signed the MoU?").name == "person"
+
+
+def test_things_of_a_given_number_asked_after_them_must_be_listed() -> None:
+    from briefqa.answer import listed
+
+    number_only = ["The project is co-constructed between MOTIE and 14 cities and provinces."]
+    assert not listed("The 14 cities and provinces in national innovation cluster, which ones?", number_only)
+    assert not listed("Which 14 cities and provinces take part?", number_only)
+    assert listed("The 14 cities and provinces: how are they involved?", number_only)

@@ -175,7 +175,10 @@ ORDINAL_OF = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)}|\d{{1,2}}(?:st|nd|rd|th)
 NUMBER_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
                 "seventeen eighteen nineteen twenty").split()  # fmt: skip
 NAMED_N_Q = re.compile(
-    rf"\b(?:which|what|list|name|who)\b.*?\b(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?([\w-]+?)(?:e?s)\b",
+    rf"\b(?:which|what|list|name|who)\b.*?\b(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?([\w-]+?)(?:e?s)\b"
+    # ... or asked after them: "The 14 cities and provinces in the national innovation cluster, which ones?"
+    rf"|\b(\d{{1,2}}|{'|'.join(NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?([\w-]+?)(?:e?s)\b[^?]*\b(?:which|what) "
+    r"(?:ones|are they|were they|are these|were these)\b",
     re.I,
 )
 # Kinds of value that hold for a given year.
@@ -742,10 +745,11 @@ def listed(question: str, answer: list[str]) -> bool:
     m = NAMED_N_Q.search(asking_part(question))
     if not m:
         return True
-    n = int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS.index(m.group(1).lower()) + 2
+    number, noun = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    n = int(number) if number.isdigit() else NUMBER_WORDS.index(number.lower()) + 2
     if n < 2:
         return True
-    count = re.compile(rf"\b(?:{n}|{NUMBER_WORDS[n - 2] if n <= 20 else n})\s+(?:[\w-]+\s+){{0,3}}?{m.group(2)}", re.I)
+    count = re.compile(rf"\b(?:{n}|{NUMBER_WORDS[n - 2] if n <= 20 else n})\s+(?:[\w-]+\s+){{0,3}}?{noun}", re.I)
     tails = [text[hit.end() :] for text in answer for hit in count.finditer(text)]  # what follows the number
     if not tails:
         return True

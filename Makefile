@@ -40,7 +40,7 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind31 (each was measured blind once; rules were made after
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind44 (each was measured blind once; rules were made after
 # reading the failures of blind2 ... blind28, and the coverage model is fitted on all sets up to blind25), then all
 # of them together.
 eval: index
@@ -76,6 +76,19 @@ eval: index
 	$(BIN)/briefqa eval eval/blind29.jsonl --out reports/eval-blind29
 	$(BIN)/briefqa eval eval/blind30.jsonl --out reports/eval-blind30
 	$(BIN)/briefqa eval eval/blind31.jsonl --out reports/eval-blind31
+	$(BIN)/briefqa eval eval/blind32.jsonl --out reports/eval-blind32
+	$(BIN)/briefqa eval eval/blind33.jsonl --out reports/eval-blind33
+	$(BIN)/briefqa eval eval/blind34.jsonl --out reports/eval-blind34
+	$(BIN)/briefqa eval eval/blind35.jsonl --out reports/eval-blind35
+	$(BIN)/briefqa eval eval/blind36.jsonl --out reports/eval-blind36
+	$(BIN)/briefqa eval eval/blind37.jsonl --out reports/eval-blind37
+	$(BIN)/briefqa eval eval/blind38.jsonl --out reports/eval-blind38
+	$(BIN)/briefqa eval eval/blind39.jsonl --out reports/eval-blind39
+	$(BIN)/briefqa eval eval/blind40.jsonl --out reports/eval-blind40
+	$(BIN)/briefqa eval eval/blind41.jsonl --out reports/eval-blind41
+	$(BIN)/briefqa eval eval/blind42.jsonl --out reports/eval-blind42
+	$(BIN)/briefqa eval eval/blind43.jsonl --out reports/eval-blind43
+	$(BIN)/briefqa eval eval/blind44.jsonl --out reports/eval-blind44
 	$(BIN)/python eval/all_sets.py
 
 bench: index

@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind31), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind44), read from reports/.
 """
 
 from __future__ import annotations
@@ -47,6 +47,19 @@ DEFAULT = (
     "reports/eval-blind29",
     "reports/eval-blind30",
     "reports/eval-blind31",
+    "reports/eval-blind32",
+    "reports/eval-blind33",
+    "reports/eval-blind34",
+    "reports/eval-blind35",
+    "reports/eval-blind36",
+    "reports/eval-blind37",
+    "reports/eval-blind38",
+    "reports/eval-blind39",
+    "reports/eval-blind40",
+    "reports/eval-blind41",
+    "reports/eval-blind42",
+    "reports/eval-blind43",
+    "reports/eval-blind44",
 )
 
 

@@ -14,6 +14,11 @@ from briefqa.engine import Assistant
 from briefqa.settings import Settings
 
 
+def _premise(assistant: Assistant, question: str) -> float:
+    """The premise feature of ``question``'s extract."""
+    return assistant.assess(question, 10)[1].features["premise"]
+
+
 def _hand_only(settings: Settings) -> Settings:
     """Without the learned coverage check, so that a test of one hand-set rule sees that rule alone."""
     return settings.model_copy(update={"coverage_model": "off"})
@@ -426,34 +431,33 @@ def test_the_counted_noun_of_an_embedded_question_is_its_plural(assistant: Assis
 
 
 def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abstains(assistant: Assistant) -> None:
-    def premise(question: str) -> float:
-        return assistant.assess(question, 10)[1].features["premise"]
-
     hand = Assistant(_hand_only(assistant.settings))
     loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
     for question in (
         "Why was KIAT merged into KICOX in 2015?",
         "Why did KICOX pull out of the EU-Korea Cluster Matchmaking event?",
     ):
-        assert premise(question) == 0.0, question
+        assert _premise(assistant, question) == 0.0, question
         assert not loose.ask(question).abstained, question  # the other features alone would answer
         assert hand.ask(question).abstained, question
     # The briefing states the merger that created KIAT; a non-cause question may paraphrase the event; a cause
     # question about what the briefing says keeps its answer.
-    assert premise("What led to the merger of six government agencies into KIAT?") == 1.0
-    assert premise("How many government bodies were merged to form KIAT?") == 1.0
+    assert _premise(assistant, "What led to the merger of six government agencies into KIAT?") == 1.0
+    assert _premise(assistant, "How many government bodies were merged to form KIAT?") == 1.0
     answer = hand.ask("Why did Korean cluster policy change in the early 2000s?")
     assert not answer.abstained
 
     # The same holds for an event taken as given in a clause or asked the date of; "since" with a year is no event.
-    assert premise("Since KIAT and KICOX merged, who is the contact person at the combined agency?") == 0.0
-    assert premise("When did the EU overtake China as Korea's largest export market?") == 0.0
-    assert premise("Since 2005, how many industrial complexes has the ICCP covered?") == 1.0
-    assert premise("What made the number of Mini Clusters go down from 78 to 49?") == 0.0
-    assert premise("When KOTRA took over cluster management from KICOX, what changed for foreign SMEs?") == 0.0
-    assert premise("On what grounds was the ICCP wound up in 2016?") == 0.0
-    assert premise("Since when have Korean clusters been supported by the cluster programme?") == 1.0
-    assert premise("mini clusters fell from 78 to 49 - what happened") == 0.0
+    assert _premise(assistant, "Since KIAT and KICOX merged, who is the contact person at the combined agency?") == 0.0
+    assert _premise(assistant, "When did the EU overtake China as Korea's largest export market?") == 0.0
+    assert _premise(assistant, "Since 2005, how many industrial complexes has the ICCP covered?") == 1.0
+    assert _premise(assistant, "What made the number of Mini Clusters go down from 78 to 49?") == 0.0
+    assert (
+        _premise(assistant, "When KOTRA took over cluster management from KICOX, what changed for foreign SMEs?") == 0.0
+    )
+    assert _premise(assistant, "On what grounds was the ICCP wound up in 2016?") == 0.0
+    assert _premise(assistant, "Since when have Korean clusters been supported by the cluster programme?") == 1.0
+    assert _premise(assistant, "mini clusters fell from 78 to 49 - what happened") == 0.0
 
 
 def test_a_question_for_a_number_of_things_by_name_is_not_answered_by_their_number(assistant: Assistant) -> None:
@@ -559,9 +563,6 @@ def test_an_outcome_of_what_the_briefing_speaks_of_as_ahead_or_another_ordinal_c
 ) -> None:
     from briefqa.answer import ordinal_differs, outcome_ahead
 
-    def premise(question: str) -> float:
-        return assistant.assess(question, 10)[1].features["premise"]
-
     hand = Assistant(_hand_only(assistant.settings))
     loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
     # The briefing (2018) says KICOX "will participate in the 1st EU-Korea Cluster Matchmaking event in November
@@ -570,13 +571,13 @@ def test_an_outcome_of_what_the_briefing_speaks_of_as_ahead_or_another_ordinal_c
         "What came out of the first EU-Korea Cluster Matchmaking event in Austria?",
         "Where and when will the second EU-Korea Cluster Matchmaking event be held?",
     ):
-        assert premise(question) == 0.0, question
+        assert _premise(assistant, question) == 0.0, question
         assert not loose.ask(question).abstained, question  # the other features alone would answer
         assert hand.ask(question).abstained, question
     first = hand.ask("In which country will the first EU-Korea Cluster Matchmaking event take place?")
     assert not first.abstained and "Austria" in first.answer
     # What came of something the briefing reports as done keeps its answer.
-    assert premise("What results has the EU-Korea FTA had so far?") == 1.0
+    assert _premise(assistant, "What results has the EU-Korea FTA had so far?") == 1.0
     topic = frozenset({"fta"})
     assert not outcome_ahead("What results has the FTA had?", ["The FTA has had positive results: ..."], topic)
     assert outcome_ahead("What did the FTA deliver?", ["The FTA will be applied from 2011."], topic)
@@ -588,13 +589,10 @@ def test_an_outcome_of_what_the_briefing_speaks_of_as_ahead_or_another_ordinal_c
 def test_a_cause_asked_of_what_the_asker_was_told_checks_what_they_were_told(assistant: Assistant) -> None:
     from briefqa.answer import told_before
 
-    def premise(question: str) -> float:
-        return assistant.assess(question, 10)[1].features["premise"]
-
     assert told_before("I heard the FTA was suspended in 2015. Why?") == ["the FTA was suspended in 2015."]
     assert told_before("We make paper machines. Our plant closed. Which cluster?") == []
-    assert premise("I heard the EU-Korea FTA was suspended in 2015. Why did that happen?") == 0.0
-    assert premise("Why did that happen?") == 1.0
+    assert _premise(assistant, "I heard the EU-Korea FTA was suspended in 2015. Why did that happen?") == 0.0
+    assert _premise(assistant, "Why did that happen?") == 1.0
     # What the asker was told frames a question that is no cause question: it is not checked.
     answer = assistant.ask("KIAT was formed by merging several government bodies - how many were merged?")
     assert not answer.abstained and "6 government agencies" in answer.answer
@@ -706,17 +704,25 @@ def test_acronyms_and_short_forms_the_briefing_never_writes_are_not_unknown_name
 def test_what_the_asker_was_told_is_checked_for_a_disruption(assistant: Assistant) -> None:
     from briefqa.answer import WHEN_Q
 
-    def premise(question: str) -> float:
-        return assistant.assess(question, 10)[1].features["premise"]
-
-    assert premise("I was told KICOX was folded into KIAT in the 2009 merger. Who has led the combined agency?") == 0.0
     assert (
-        premise("My understanding is that the Green Technology Centre was shut down in 2017. Which body took over?")
+        _premise(
+            assistant, "I was told KICOX was folded into KIAT in the 2009 merger. Who has led the combined agency?"
+        )
+        == 0.0
+    )
+    assert (
+        _premise(
+            assistant,
+            "My understanding is that the Green Technology Centre was shut down in 2017. Which body took over?",
+        )
         == 0.0
     )
     # The asker's own words for what the briefing states: "merging" for "the merger of 6 government agencies".
     assert (
-        premise("Our piece says KIAT was set up in 2011 by merging four agencies. How many does the briefing give?")
+        _premise(
+            assistant,
+            "Our piece says KIAT was set up in 2011 by merging four agencies. How many does the briefing give?",
+        )
         == 1.0
     )
     for question in (
@@ -725,7 +731,7 @@ def test_what_the_asker_was_told_is_checked_for_a_disruption(assistant: Assistan
         "Which company overtook LG Chem as Korea's largest chemical company, and when?",
     ):
         assert WHEN_Q.search(question), question
-        assert premise(question) == 0.0, question
+        assert _premise(assistant, question) == 0.0, question
     assert not WHEN_Q.search("When is the first EU-Korea Cluster Matchmaking event held?")
 
 
@@ -764,15 +770,22 @@ def test_lower_case_acronyms_irregular_verbs_and_possessive_budgets(assistant: A
 def test_claims_of_rank_and_being_left_out_are_premises(assistant: Assistant) -> None:
     from briefqa.answer import CAUSE_Q
 
-    def premise(question: str) -> float:
-        return assistant.assess(question, 10)[1].features["premise"]
-
-    assert premise("What made Korea the largest cosmetics market in the world in 2016?") == 0.0
-    assert premise("Why was KICOX left out of the 2018 memorandum of understanding between MOTIE and DG Growth?") == 0.0
-    assert premise("The OECD rated the ICCP the world's best cluster programme - what criteria did it use?") == 0.0
-    assert premise("After KIAT was folded into KOTRA, which unit took over planning of the clusters?") == 0.0
+    assert _premise(assistant, "What made Korea the largest cosmetics market in the world in 2016?") == 0.0
+    assert (
+        _premise(
+            assistant, "Why was KICOX left out of the 2018 memorandum of understanding between MOTIE and DG Growth?"
+        )
+        == 0.0
+    )
+    assert (
+        _premise(assistant, "The OECD rated the ICCP the world's best cluster programme - what criteria did it use?")
+        == 0.0
+    )
+    assert (
+        _premise(assistant, "After KIAT was folded into KOTRA, which unit took over planning of the clusters?") == 0.0
+    )
     # A rank the briefing states is no false premise ("third largest export destination").
-    assert premise("Why is the EU Korea's third largest export destination?") == 1.0
+    assert _premise(assistant, "Why is the EU Korea's third largest export destination?") == 1.0
     assert CAUSE_Q.search("How does the briefing account for the decline in the number of Mini Clusters?")
     # "Which Korean president", "which DG Growth official": a person is asked for.
     assert answer_type("Under which Korean president was the policy launched?").name == "person"

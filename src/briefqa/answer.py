@@ -518,9 +518,13 @@ def question_focus(question: str) -> Focus:
 
 # Words a sentence states an asked-for head with ("the annual output" is given as "1.9 million production units per
 # year"; "how many vehicles" as "production units"), as stemmed terms.
-SAME_HEAD = {
-    tokenize([head])[0][0]: frozenset(tokenize([words])[0])
-    for head, words in {
+def _stemmed(forms: dict[str, str]) -> dict[str, frozenset[str]]:
+    """Each word's stem and the stems of the words given for it."""
+    return {tokenize([word])[0][0]: frozenset(tokenize([others])[0]) for word, others in forms.items()}
+
+
+SAME_HEAD = _stemmed(
+    {
         "output": "production produced",
         "vehicles": "units",
         "cars": "units",
@@ -534,15 +538,14 @@ SAME_HEAD = {
         "goals": "aims aim objectives objective targets",
         "aims": "goals objectives",
         "objectives": "goals aims",
-    }.items()
-}
+    }
+)
 
 
 # Forms of one word the stemmer keeps apart: irregular verbs ("spend" / "spent") and a noun for the act
 # ("expenditure"), as stemmed terms.
-SAME_WORD = {
-    tokenize([word])[0][0]: frozenset(tokenize([forms])[0])
-    for word, forms in {
+SAME_WORD = _stemmed(
+    {
         "spend": "spent expenditure",
         "spent": "spend spending expenditure",
         "expenditure": "spent spend spending",
@@ -564,8 +567,8 @@ SAME_WORD = {
         "buy": "bought",
         "sell": "sold",
         "sold": "sell sells",
-    }.items()
-}
+    }
+)
 
 
 # Words before the count a thing changed from or to ("increased from 49 ... to 78", "reached 78").

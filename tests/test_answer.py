@@ -24,6 +24,16 @@ def _hand_only(settings: Settings) -> Settings:
     return settings.model_copy(update={"coverage_model": "off"})
 
 
+def _declined_for_its_premise(assistant: Assistant, *questions: str) -> None:
+    """Each question's premise fails, the other features alone would answer it, and the hand-set model declines."""
+    hand = Assistant(_hand_only(assistant.settings))
+    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
+    for question in questions:
+        assert _premise(assistant, question) == 0.0, question
+        assert not loose.ask(question).abstained, question
+        assert hand.ask(question).abstained, question
+
+
 def test_question_words_are_not_subject_words(assistant: Assistant) -> None:
     # "Who" and "did" are rare in prose, so by idf they would outweigh what the question is about.
     forms = {
@@ -432,14 +442,11 @@ def test_the_counted_noun_of_an_embedded_question_is_its_plural(assistant: Assis
 
 def test_a_question_for_the_cause_of_a_disruption_the_briefing_never_states_abstains(assistant: Assistant) -> None:
     hand = Assistant(_hand_only(assistant.settings))
-    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
-    for question in (
+    _declined_for_its_premise(
+        assistant,
         "Why was KIAT merged into KICOX in 2015?",
         "Why did KICOX pull out of the EU-Korea Cluster Matchmaking event?",
-    ):
-        assert _premise(assistant, question) == 0.0, question
-        assert not loose.ask(question).abstained, question  # the other features alone would answer
-        assert hand.ask(question).abstained, question
+    )
     # The briefing states the merger that created KIAT; a non-cause question may paraphrase the event; a cause
     # question about what the briefing says keeps its answer.
     assert _premise(assistant, "What led to the merger of six government agencies into KIAT?") == 1.0
@@ -564,16 +571,13 @@ def test_an_outcome_of_what_the_briefing_speaks_of_as_ahead_or_another_ordinal_c
     from briefqa.answer import ordinal_differs, outcome_ahead
 
     hand = Assistant(_hand_only(assistant.settings))
-    loose = Assistant(_hand_only(assistant.settings), replace(Weights(), abstain_premise=0.0))
     # The briefing (2018) says KICOX "will participate in the 1st EU-Korea Cluster Matchmaking event in November
     # 2018": what came of it, or where a second one is held, it cannot say.
-    for question in (
+    _declined_for_its_premise(
+        assistant,
         "What came out of the first EU-Korea Cluster Matchmaking event in Austria?",
         "Where and when will the second EU-Korea Cluster Matchmaking event be held?",
-    ):
-        assert _premise(assistant, question) == 0.0, question
-        assert not loose.ask(question).abstained, question  # the other features alone would answer
-        assert hand.ask(question).abstained, question
+    )
     first = hand.ask("In which country will the first EU-Korea Cluster Matchmaking event take place?")
     assert not first.abstained and "Austria" in first.answer
     # What came of something the briefing reports as done keeps its answer.

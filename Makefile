@@ -40,7 +40,7 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind44 (each was measured blind once; rules were made after
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind47 (each was measured blind once; rules were made after
 # reading the failures of blind2 ... blind28, and the coverage model is fitted on all sets up to blind25), then all
 # of them together.
 eval: index
@@ -89,6 +89,9 @@ eval: index
 	$(BIN)/briefqa eval eval/blind42.jsonl --out reports/eval-blind42
 	$(BIN)/briefqa eval eval/blind43.jsonl --out reports/eval-blind43
 	$(BIN)/briefqa eval eval/blind44.jsonl --out reports/eval-blind44
+	$(BIN)/briefqa eval eval/blind45.jsonl --out reports/eval-blind45
+	$(BIN)/briefqa eval eval/blind46.jsonl --out reports/eval-blind46
+	$(BIN)/briefqa eval eval/blind47.jsonl --out reports/eval-blind47
 	$(BIN)/python eval/all_sets.py
 
 bench: index

@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind44), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind47), read from reports/.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ DEFAULT = (
     "reports/eval-blind42",
     "reports/eval-blind43",
     "reports/eval-blind44",
+    "reports/eval-blind45",
+    "reports/eval-blind46",
+    "reports/eval-blind47",
 )
 
 

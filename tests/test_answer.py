@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def _premise(assistant: Assistant, question: str) -> float:
 def _hand_only(settings: Settings) -> Settings:
     """Without the learned coverage check, so that a test of one hand-set rule sees that rule alone."""
     return settings.model_copy(update={"coverage_model": "off"})
+
+
+def _assert_kinds(pairs: Iterable[tuple[str, str]]) -> None:
+    """Each (question, kind) pair: the question asks for that kind of value (answer_types.py)."""
+    for question, kind in pairs:
+        found = answer_type(question)
+        assert found is not None and found.name == kind, question
 
 
 def _declined_for_its_premise(assistant: Assistant, *questions: str) -> None:
@@ -129,9 +137,7 @@ def test_a_question_for_a_kind_of_value_knows_which() -> None:
         "How big is the total budget earmarked for the policy?": "money",
         "Which minister signed the MoU?": "person",
     }
-    for question, kind in kinds.items():
-        found = answer_type(question)
-        assert found is not None and found.name == kind, question
+    _assert_kinds(kinds.items())
     # A share of GDP is not money; "which <organisation>" asks for no kind of value, and organisations design and
     # sign ("who designs ..."); "where does Korea rank" asks for a rank.
     for question in (
@@ -281,13 +287,13 @@ def test_a_value_away_from_the_best_sentence_counts_when_it_is_more_about_the_qu
 
 
 def test_an_indirect_question_asks_for_the_same_kind_of_value() -> None:
-    for question, kind in (
-        ("Does the briefing say in which year FOODPOLIS was founded?", "year"),
-        ("Can you tell me when KOTRA was founded?", "year"),
-        ("Tell me who chaired the committee.", "person"),
-    ):
-        found = answer_type(question)
-        assert found is not None and found.name == kind, question
+    _assert_kinds(
+        (
+            ("Does the briefing say in which year FOODPOLIS was founded?", "year"),
+            ("Can you tell me when KOTRA was founded?", "year"),
+            ("Tell me who chaired the committee.", "person"),
+        )
+    )
     # A "when" clause asks for no year: this question asks for a count.
     clause = answer_type("When the ICCP started, how many complexes were there?")
     assert clause is not None and clause.name == "count"
@@ -331,15 +337,15 @@ def test_a_question_naming_what_the_briefing_never_names_abstains(assistant: Ass
 
 
 def test_fees_rates_and_days_are_kinds_of_value(assistant: Assistant) -> None:
-    for question, kind in (
-        ("How much is the registration fee for the EU-Korea Cluster Matchmaking event?", "money"),
-        ("What is Korea's inflation rate?", "rate"),
-        ("What corporate income tax rate applies to a subsidiary?", "rate"),
-        ("On which exact day in May 2018 was the MoU signed?", "day"),
-        ("What date did the EU Gateway business mission start?", "day"),
-    ):
-        found = answer_type(question)
-        assert found is not None and found.name == kind, question
+    _assert_kinds(
+        (
+            ("How much is the registration fee for the EU-Korea Cluster Matchmaking event?", "money"),
+            ("What is Korea's inflation rate?", "rate"),
+            ("What corporate income tax rate applies to a subsidiary?", "rate"),
+            ("On which exact day in May 2018 was the MoU signed?", "day"),
+            ("What date did the EU Gateway business mission start?", "day"),
+        )
+    )
     day = answer_type("On which day was the MoU signed?")
     assert day is not None
     for text in ("took-off on the 4-8 July 2016", "signed on 14 May 2018", "on May 14, 2018", "on 14.05.2018"):
@@ -368,16 +374,16 @@ def test_the_sentence_after_the_best_one_joins_when_it_states_the_value(assistan
 
 
 def test_contacts_rates_and_units_are_kinds_of_value(assistant: Assistant) -> None:
-    for question, kind in (
-        ("What is the phone number of the KIAT office in Brussels?", "contact"),
-        ("Who should I e-mail at KICOX?", "contact"),
-        ("What corporate income tax rate applies to foreign investors in Korea?", "rate"),
-        ("What was the value of EU exports of services to Korea in euros?", "money"),
-        ("How much Horizon 2020 money went to joint calls?", "money"),
-        ("How large is the Osong site in hectares?", "size"),
-    ):
-        found = answer_type(question)
-        assert found is not None and found.name == kind, question
+    _assert_kinds(
+        (
+            ("What is the phone number of the KIAT office in Brussels?", "contact"),
+            ("Who should I e-mail at KICOX?", "contact"),
+            ("What corporate income tax rate applies to foreign investors in Korea?", "rate"),
+            ("What was the value of EU exports of services to Korea in euros?", "money"),
+            ("How much Horizon 2020 money went to joint calls?", "money"),
+            ("How large is the Osong site in hectares?", "size"),
+        )
+    )
     penetration = answer_type("What is the mobile phone penetration rate in Korea?")
     assert penetration is not None and penetration.name == "rate"  # a rate, not a phone number
     assert answer_type("What is the address of the KICOX web portal?") is None
@@ -544,15 +550,15 @@ def test_an_amount_for_a_named_year_must_be_stated_with_that_year(assistant: Ass
 
 
 def test_a_query_typed_as_a_fragment_asks_with_its_nouns(assistant: Assistant) -> None:
-    for query, kind in (
-        ("national innovation cluster budget total", "money"),
-        ("Songdo smart city completion date", "day"),
-        ("next JSTCC - venue?", "place"),
-        ("number of mini clusters in Seoul", "count"),
-        ("korea GDP growth 2016", "percentage"),
-    ):
-        found = answer_type(query)
-        assert found is not None and found.name == kind, query
+    _assert_kinds(
+        (
+            ("national innovation cluster budget total", "money"),
+            ("Songdo smart city completion date", "day"),
+            ("next JSTCC - venue?", "place"),
+            ("number of mini clusters in Seoul", "count"),
+            ("korea GDP growth 2016", "percentage"),
+        )
+    )
     assert answer_type("Tell me about the budget") is None  # a question, not a fragment: its own words decide
     hand = Assistant(_hand_only(assistant.settings))
     assert hand.ask("ICCP budget for 2016 alone").abstained  # the briefing gives 2005-2015's

@@ -67,23 +67,23 @@ FOCUS_Q = re.compile(
     r"attended)\b",
     re.I,
 )
+# A plural noun: "complexes", "companies", "people" (not "business", "status").
+PLURAL = re.compile(r"[\w'’-]+(?<![su])s|[\w-]*ies|people|staff|personnel", re.I)
+# Verbs of working on part of a whole: "(how many Mini Clusters) focus on forest-based industries?"
+SUBSET_VERB = r"(?:focus(?:es|ed)?|work(?:s|ed)?|specialis\w*|specializ\w*|concentrat\w*|dedicated|devoted|active)"
+# The counted noun when no verb of FOCUS_Q follows it: the first plural after "how many", before the end, a place
+# word or a verb of working on something ("how many jobs?", "how many companies in G-Park complex").
 # ("Out of how many countries" asks for a total, often written "26/137"; a plural before another verb is left to
 # FOCUS_Q's list: "how many people work at KIAT" is answered by "250 staff".)
 COUNTED_PLURAL = re.compile(
     r"(?<!out of )\b(how many)\s+((?:of\s+)?(?:(?:the|its|their|these|those|all|[\w-]+['’]s|\d[\d,]*)\s+)*"
-    r"(?:[\w-]+\s+)?)([\w-]+(?<![su])s|[\w-]*ies|people|staff|personnel)"
+    rf"(?:[\w-]+\s+)?)({PLURAL.pattern})"
     r"(?=\s*(?:[?.!]|$)|\s+(?:(?:are|were|is) (?:located|based|situated) )?(?:in|inside|within|at|on|across)\b"
-    r"|\s+(?:\w+\s+)?(?:focus|work|specialis|specializ|concentrat|dedicated|devoted|active)\w*\s+(?:\w+ly\s+)?(?:on|in|to)\b)",
+    rf"|\s+(?:\w+\s+)?{SUBSET_VERB}\s+(?:\w+ly\s+)?(?:on|in|to)\b)",
     re.I,
 )
-# The part of a whole a count is asked for: "(how many Mini Clusters) focus on forest-based industries?"
-SUBSET_OF = re.compile(
-    r"\s*(?:\w+\s+){0,2}?(?:focus(?:es|ed)?|work(?:s|ed)?|specialis\w*|specializ\w*|concentrat\w*|"
-    r"dedicated|devoted|active)\s+(?:\w+ly\s+)?(?:on|in|to)\s+([^?,.;]+)",
-    re.I,
-)
-# A plural noun: "complexes", "companies", "people" (not "business", "status").
-PLURAL = re.compile(r"[\w'’-]+(?<![su])s|[\w-]*ies|people|staff|personnel", re.I)
+# What the part is: the words after the verb.
+SUBSET_OF = re.compile(rf"\s*(?:\w+\s+){{0,2}}?{SUBSET_VERB}\s+(?:\w+ly\s+)?(?:on|in|to)\s+([^?,.;]+)", re.I)
 # "What is the <attribute> of <thing>?": the attribute must be stated about the thing, in one sentence with it
 # ("the population" of a sentence on phone users does not give a city's population).
 # "What is <thing>'s <attribute>?" (ending there) asks the same: "Korea's unemployment rate" is not given by a

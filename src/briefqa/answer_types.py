@@ -95,7 +95,7 @@ PERCENTAGE = re.compile(
     r"%|\bper ?cent\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])|\b(?:half|third|thirds|quarter|quarters|fifth|majority)\b",
     re.I,
 )
-# A day: "on which (exact) day", "what date" want a day of the month, not just a month or a year.
+# A day: "on which (exact) day", "the exact date" want a day of the month, not just a month or a year.
 DAY_Q = re.compile(r"\b(?:which|what) (?:exact |precise )?day\b|\b(?:exact|precise) (?:day|date)\b", re.I)
 # "What date" without "exact" is answered by a month and year too ("signed ... in June 2014").
 DATE_Q = re.compile(r"\b(?:which|what) date\b", re.I)

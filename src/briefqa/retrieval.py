@@ -89,7 +89,7 @@ def spelling(text: str) -> str:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    texts = [spelling(ACRONYM_PLURAL.sub(r"\1", write_out(EXAMPLE_ABBREV.sub("for example", t)))) for t in texts]
+    texts = [spelling(ACRONYM_PLURAL.sub(r"\1", EXAMPLE_ABBREV.sub("for example", t))) for t in texts]
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)  # type: ignore[no-any-return]
 
 

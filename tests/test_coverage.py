@@ -32,8 +32,36 @@ def test_the_packaged_model_was_fitted_for_the_briefing_on_the_project_question_
     model = coverage.load(coverage.PACKAGED)
     assert model.corpus == {BRIEFING.name: hashlib.sha256(BRIEFING.read_bytes()).hexdigest()}
     assert model.trained_on and all((ROOT / "eval" / name).is_file() for name in model.trained_on)
-    assert model.coef.shape == (1 + len(coverage.FEATURES) + 384,)
+    assert model.coef.shape == (1 + len(coverage.FEATURES) + 1 + 384,)
+    assert model.memory.shape == (len(model.labels), 384) and 0 < model.labels.mean() < 1
     assert assistant.coverage is not None  # an index of the briefing uses it
+
+
+def test_the_packaged_model_keeps_one_labelled_vector_per_training_question() -> None:
+    model = coverage.load(coverage.PACKAGED)
+    kinds = [
+        json.loads(line)["kind"]
+        for name in model.trained_on
+        for line in (ROOT / "eval" / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert model.labels.tolist() == [float(k != "unanswerable") for k in kinds]
+    assert np.allclose(np.linalg.norm(model.memory.astype(np.float32), axis=1), 1.0, atol=1e-2)
+
+
+def test_the_neighbours_share_leaves_the_same_question_out_and_far_ones_count_as_the_base_rate() -> None:
+    a, b, c = np.eye(3, dtype=np.float32)
+    near_a = (a + 0.1 * b) / np.linalg.norm(a + 0.1 * b)
+    memory = np.vstack([a, near_a, b, c]).astype("<f2")
+    labels = np.array([1.0, 0.0, 1.0, 1.0])  # base rate 0.75
+    # a's nearest other question is near_a (unanswerable); a itself is not counted.
+    assert coverage.neighbour_share(a[None, :], memory, labels, 1).tolist() == [0.0]
+    # b and c are orthogonal to a: no neighbours of it, each counts as the base rate.
+    assert coverage.neighbour_share(a[None, :], memory, labels, 2).tolist() == [0.375]
+    # A new question near a counts a itself.
+    q = (a + 0.05 * c) / np.linalg.norm(a + 0.05 * c)
+    assert coverage.neighbour_share(q[None, :], memory, labels, 2).tolist() == [0.5]
+    assert coverage.neighbour_share(q[None, :], memory, labels, 0).tolist() == [0.0]
 
 
 def test_it_declines_unanswerable_questions_the_hand_set_model_answers(built_settings: Settings) -> None:
@@ -124,7 +152,7 @@ def test_fit_coverage_refuses_a_set_without_unanswerable_questions_and_keeps_the
     assert missing.exit_code == 2 and "does not exist" in missing.output
 
 
-@pytest.mark.parametrize("case", ["missing", "corrupt", "too few coefficients"])
+@pytest.mark.parametrize("case", ["missing", "corrupt", "too few coefficients", "labels missing"])
 def test_a_bad_model_setting_is_a_one_line_error(built_settings, tmp_path: Path, case: str) -> None:
     path = tmp_path / "coverage.json"
     if case == "corrupt":
@@ -132,6 +160,10 @@ def test_a_bad_model_setting_is_a_one_line_error(built_settings, tmp_path: Path,
     elif case == "too few coefficients":
         model = json.loads(coverage.PACKAGED.read_text(encoding="utf-8"))
         path.write_text(json.dumps({**model, "coef": model["coef"][:3]}), encoding="utf-8")
+    elif case == "labels missing":
+        model = json.loads(coverage.PACKAGED.read_text(encoding="utf-8"))
+        neighbours = {**model["neighbours"], "labels": model["neighbours"]["labels"][:-1]}
+        path.write_text(json.dumps({**model, "neighbours": neighbours}), encoding="utf-8")
     res = CliRunner().invoke(main, ["ask", "What is BlueOn?"], env=_env(built_settings, coverage_model=str(path)))
     assert res.exit_code == 5, res.output
     assert res.output.strip().count("\n") == 0 and "coverage model" in res.output

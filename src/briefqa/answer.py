@@ -792,6 +792,7 @@ def extract(
     w: Weights | None = None,
     original: str | None = None,
     aliases: list[tuple[str, str]] | None = None,
+    ask_vec: np.ndarray | None = None,
 ) -> Extract:
     """The answer sentences and the confidence that the briefing answers ``original`` (the unexpanded question)."""
     w = w or Weights()
@@ -969,8 +970,11 @@ def extract(
         and not ordinal_differs(original or question, answer_texts)
     )
     enumerated = float(listed(original or question, [c.sentence.text for c in chosen]))
+    sem = best.sem
+    if ask_vec is not None:
+        sem = max(sem, float(sentence_vecs[best.k] @ ask_vec))
     features = {
-        "sem": best.sem,
+        "sem": sem,
         "lex": best.lex,
         "focus": focus,
         "attribute": attribute,
@@ -981,7 +985,7 @@ def extract(
     }
     confidence = _sigmoid(
         w.abstain_bias
-        + w.abstain_sem * best.sem
+        + w.abstain_sem * sem
         + w.abstain_lex * best.lex
         - w.abstain_focus * (1.0 - focus)
         - w.abstain_attribute * (1.0 - attribute)

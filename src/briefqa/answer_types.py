@@ -66,7 +66,10 @@ MONEY_SHARE_Q = re.compile(
 )
 # A currency: a code (in capitals, glued or not: "USD36.4 billion", never "European"), a word or a sign.
 MONEY = re.compile(r"(?<![A-Za-z])(?-i:KRW|USD|EUR|GBP|JPY)(?![a-z])|\b(?:won|dollars?|euros?|yen)\b|[$€£₩]", re.I)
-YEAR_Q = re.compile(r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b", re.I)
+YEAR_Q = re.compile(
+    r"^\s*(?:in |since )?(?:what|which) year\b|^\s*when (?:was|were|did|is|will|has|had)\b|\bsince (?:when|what year|which year)\b",
+    re.I,
+)
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A share is a percentage or a fraction ("1/3 of total FDI", "a third").
 PERCENTAGE_Q = re.compile(
@@ -105,6 +108,8 @@ DAY = re.compile(
     r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d\d\b"
 )
 MONTH_YEAR = re.compile(rf"\b{MONTH},? (?:19|20)\d\d\b")
+# "How long has the Chamber existed?": a length of time, stated as one or as the year it began ("since 2012").
+DURATION_Q = re.compile(r"^\s*how long (?:has|have|had|did|does|do|is|are|was|were|will)\b", re.I)
 SIZE_Q = re.compile(
     r"^\s*how (?:large|big|long|tall|far|wide)\b|\bhow many (?:hectares|square)\b|\bwhat (?:size|area)\b"
     r"|\bin (?:hectares|square (?:metres|meters|kilometres|kilometers))\b",
@@ -344,6 +349,8 @@ def answer_type(question: str) -> Wanted | None:
         return Wanted("percentage", lambda text: bool(PERCENTAGE.search(text)))
     if RATE_Q.search(question):
         return Wanted("rate", lambda text: bool(RATE.search(text)))
+    if DURATION_Q.search(question):
+        return Wanted("duration", lambda text: bool(QUANTITY.search(text) or YEAR.search(text)))
     if SIZE_Q.search(question):
         return Wanted("size", lambda text: bool(QUANTITY.search(text)))
     if PERSON_Q.search(question):

@@ -552,8 +552,12 @@ def eval_(
               help="Inverse strength of the regularisation.")
 @click.option("--quantile", type=click.FloatRange(0, 0.5), default=0.005, show_default=True,
               help="Share of the answerable training questions the model may newly decline.")
+@click.option("--neighbours", "k", type=click.IntRange(min=0), default=5, show_default=True,
+              help="How many of the nearest labelled questions the answered share is taken over (0: none).")
 @click.pass_context
-def fit_coverage(ctx: click.Context, questions: tuple[Path, ...], out: Path | None, c: float, quantile: float) -> None:
+def fit_coverage(
+    ctx: click.Context, questions: tuple[Path, ...], out: Path | None, c: float, quantile: float, k: int
+) -> None:
     """Fit the learned coverage check on labelled question sets (JSONL) for the current index's corpus."""
     from briefqa import coverage
     from briefqa.engine import Assistant
@@ -562,7 +566,7 @@ def fit_coverage(ctx: click.Context, questions: tuple[Path, ...], out: Path | No
     for path in questions:
         load_questions(path)  # a bad file fails before the index and model load
     settings = _settings(ctx).model_copy(update={"coverage_model": "off"})
-    model, stats = coverage.fit_sets(Assistant(settings), list(questions), c=c, quantile=quantile)
+    model, stats = coverage.fit_sets(Assistant(settings), list(questions), c=c, quantile=quantile, k=k)
     target = out or coverage.PACKAGED
     coverage.save(model, target)
     click.echo(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefqa import coverage
-from briefqa.answer import Extract, Weights, extract, rerank
+from briefqa.answer import Extract, Weights, asking_part, extract, rerank
 from briefqa.answer_types import use_place_cache
 from briefqa.embeddings import Embedder
 from briefqa.errors import ConfigError, InputTooLarge, InvalidInput
@@ -130,6 +130,10 @@ class Assistant:
             "aliases": self.retriever.aliases,
         }
         hits = rerank(query, q_vec, hits, depth=self.settings.rerank_depth, **table)
+        # The asker's own context ("Asking so I know whose names to drop at meetings.") is not what they ask: the
+        # best sentence's closeness to the question is also measured without it.
+        asked = asking_part(plain)
+        ask_vec = self.embedder.embed_query(asked) if asked != plain else None
         t1 = time.perf_counter()
         ex = extract(
             query,
@@ -137,6 +141,7 @@ class Assistant:
             hits,
             n_passages=self.settings.answer_passages,
             max_sentences=self.settings.answer_sentences,
+            ask_vec=ask_vec,
             **table,
         )
         return hits, ex, q_vec, t1

@@ -40,8 +40,8 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind47 (each was measured blind once; rules were made after
-# reading the failures of blind2 ... blind28, and the coverage model is fitted on all sets up to blind25), then all
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind55 (each was measured blind once; rules were made after
+# reading the failures of blind2 ... blind50, and the coverage model is fitted on all sets up to blind50), then all
 # of them together.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
@@ -92,6 +92,14 @@ eval: index
 	$(BIN)/briefqa eval eval/blind45.jsonl --out reports/eval-blind45
 	$(BIN)/briefqa eval eval/blind46.jsonl --out reports/eval-blind46
 	$(BIN)/briefqa eval eval/blind47.jsonl --out reports/eval-blind47
+	$(BIN)/briefqa eval eval/blind48.jsonl --out reports/eval-blind48
+	$(BIN)/briefqa eval eval/blind49.jsonl --out reports/eval-blind49
+	$(BIN)/briefqa eval eval/blind50.jsonl --out reports/eval-blind50
+	$(BIN)/briefqa eval eval/blind51.jsonl --out reports/eval-blind51
+	$(BIN)/briefqa eval eval/blind52.jsonl --out reports/eval-blind52
+	$(BIN)/briefqa eval eval/blind53.jsonl --out reports/eval-blind53
+	$(BIN)/briefqa eval eval/blind54.jsonl --out reports/eval-blind54
+	$(BIN)/briefqa eval eval/blind55.jsonl --out reports/eval-blind55
 	$(BIN)/python eval/all_sets.py
 
 bench: index

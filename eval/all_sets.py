@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind47), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind55), read from reports/.
 """
 
 from __future__ import annotations
@@ -63,6 +63,14 @@ DEFAULT = (
     "reports/eval-blind45",
     "reports/eval-blind46",
     "reports/eval-blind47",
+    "reports/eval-blind48",
+    "reports/eval-blind49",
+    "reports/eval-blind50",
+    "reports/eval-blind51",
+    "reports/eval-blind52",
+    "reports/eval-blind53",
+    "reports/eval-blind54",
+    "reports/eval-blind55",
 )
 
 

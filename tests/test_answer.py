@@ -809,3 +809,68 @@ def test_things_of_a_given_number_asked_after_them_must_be_listed() -> None:
     assert not listed("The 14 cities and provinces in national innovation cluster, which ones?", number_only)
     assert not listed("Which 14 cities and provinces take part?", number_only)
     assert listed("The 14 cities and provinces: how are they involved?", number_only)
+
+
+def test_a_quantity_asked_to_have_gone_the_other_way_contradicts_the_premise(assistant: Assistant) -> None:
+    # The briefing: "EU trade deficits with Korea significantly reduced, from €14b in 2008 to only €0.2b in 2017."
+    _declined_for_its_premise(assistant, "How much did the EU's trade deficit with Korea grow between 2008 and 2017?")
+    hand = Assistant(_hand_only(assistant.settings))
+    fell = hand.ask("How much did the EU's trade deficit with Korea fall between 2008 and 2017?")
+    assert not fell.abstained and "0.2b" in fell.answer
+
+
+def test_a_question_that_refers_back_takes_its_subject_from_the_statement_before() -> None:
+    from briefqa.answer import asking_part
+
+    told = "The EU's trade deficit with Korea was about €14 billion in 2008. How small had it become by 2017?"
+    assert (
+        asking_part(told)
+        == "The EU's trade deficit with Korea was about €14 billion in  . How small had it become by 2017?"
+    )
+    assert asking_part("We make paper machines. How big is it?") == "How big is it?"  # the asker's own context
+    assert asking_part("I run a cluster in Portugal: in which city is FOODPOLIS?") == "in which city is FOODPOLIS?"
+
+
+def test_a_trade_deficit_told_before_asking_is_answered(assistant: Assistant) -> None:
+    hand = Assistant(_hand_only(assistant.settings))
+    told = hand.ask("The EU's trade deficit with Korea was about €14 billion in 2008. How small had it become by 2017?")
+    assert not told.abstained and "0.2b" in told.answer
+    # "biggest" and "largest" are one sense: the briefing's "the largest foreign investor" states the belief.
+    biggest = hand.ask(
+        "The EU is said to be Korea's biggest foreign investor — what fraction of Korea's total FDI did it represent "
+        "in 2014?"
+    )
+    assert not biggest.abstained and "1/3" in biggest.answer
+
+
+def test_a_sector_in_brackets_after_the_name_answers_a_question_for_its_specialisation(assistant: Assistant) -> None:
+    hand = Assistant(_hand_only(assistant.settings))
+    question = "What was the specialisation of the Seongseo complex when it joined the programme?"
+    assert assistant.assess(question, 10)[1].features["attribute"] == 1.0
+    answer = hand.ask(question)
+    assert not answer.abstained and "Seongseo (mechatronics)" in answer.answer
+    # A bracket after a name gives its sector, not one holding a figure; without one, the sector is not given.
+    from briefqa.answer import NAMED_SECTOR
+
+    text = "Seongseo (mechatronics), KICOX (2015) and the Green Fund (€3 billion)"
+    assert [m.group(1) for m in NAMED_SECTOR.finditer(text)] == ["Seongseo"]
+    assert assistant.assess("What is the sector of the Jeonbuk wind power cluster?", 10)[1].features["attribute"] == 0.0
+
+
+def test_how_long_since_when_and_by_how_much_ask_for_their_kinds() -> None:
+    _assert_kinds(
+        (
+            ("How long has the European Chamber of Commerce in Korea existed - since which year?", "year"),
+            ("How long has the JSTCC been meeting?", "duration"),
+            ("Since when has the EU-Korea FTA been applied?", "year"),
+            ("Which is bigger by annual turnover, Hyundai Mobis or Mando, and by how much?", "size"),
+            ("What is the annual turnover of Hyundai Mobis?", "money"),
+        )
+    )
+
+
+def test_a_lost_place_is_a_disruption_the_briefing_must_state(assistant: Assistant) -> None:
+    _declined_for_its_premise(
+        assistant,
+        "When Hyundai Motor Company lost its place among the four major chaebols, which group replaced it?",
+    )

@@ -148,10 +148,16 @@ EVENT = re.compile(
     r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|(?:ranked|rated|placed|finished) (?:last|bottom)|topp(?:ed|ing)|reduc\w*|le(?:ft|aves?|aving) out|largest|biggest|best|highest|lowest|smallest|fastest|"
     r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to)|"
     r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller|"
-    r"absorb\w*|climb\w*|switch\w*)\b",
+    r"absorb\w*|climb\w*|switch\w*|lost|los(?:e|es|ing)|leading)\b",
     re.I,
 )
 PARTICLES = frozenset(tokenize(["down out into over from to"])[0])
+# Words of one sense: a sentence saying "largest" states what a question calls "biggest".
+SAME_SENSE = {
+    t: frozenset(x for x in group if x != t)
+    for group in (frozenset(tokenize([g])[0]) for g in ("biggest largest", "bigger larger", "leading top"))
+    for t in group
+}
 # A question for what came of something ("What came out of the matchmaking event?", "Has the policy delivered any
 # results?") and the words of a sentence that speaks of it as still ahead ("KICOX will participate in ...", "The
 # National Innovation Clusters aim to ...").
@@ -164,6 +170,20 @@ OUTCOME_Q = re.compile(
 AHEAD = re.compile(
     r"\b(will|shall|is planned|are planned|planning|plans? to|(?:is|are) to be|to be held|scheduled|foreseen|"
     r"expected to|aims? (?:to|at)|intends? to|(?:is|are) working on|preparing)\b",
+    re.I,
+)
+# What a name's bracket gives: "Namdong (machine parts), Mungji Noksan (machinery), Seongseo (mechatronics)".
+SECTOR_HEADS = frozenset(tokenize(["specialisation speciality specialty sector industry field"])[0])
+NAMED_SECTOR = re.compile(r"\b([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})\s*\((?![\d€$])")
+# Which way a quantity moved: a question for how much something grew is not answered by a sentence saying it fell.
+UP = re.compile(
+    r"\b(?:gr[eo]w(?:s|n|ing)?|r[io]s(?:e|es|en|ing)|increas(?:e|ed|es|ing)|climb\w*|expand\w*|widen\w*|soar\w*|"
+    r"jump\w*|balloon\w*|doubl\w*|tripl\w*|(?:go(?:es)?|went|gone) up)\b(?!-)",
+    re.I,
+)
+DOWN = re.compile(
+    r"\b(?:f[ae]ll(?:s|en|ing)?|declin\w*|decreas\w*|reduc\w*|shr[iau]nk\w*|dropp?(?:s|ed|ing)?|narrow\w*|halv\w*|"
+    r"(?:go(?:es)?|went|gone) down)\b(?!-)",
     re.I,
 )
 # An ordinal and the word it qualifies: "the second EU-Korea ...", "the 1st EU-Korea ...", "third largest".
@@ -647,6 +667,7 @@ BELIEF = re.compile(
     r"\b(?: that)?,?\s*",
     re.I,
 )
+PRONOUN = re.compile(r"\b(?:it|its|they|their|them)\b", re.I)
 FIRST_PERSON = re.compile(r"^\W*(?:i|i'm|i’m|we|we're|we’re|our|my|me|us)\b", re.I)
 # "As a Portuguese food cluster, ...", "For our Czech company, ...": who is asking, not what is asked about.
 ASKER = re.compile(r"^\W*(?:as|for|being)\s+(?:a|an|the|one|our|my)\b[^,?]{0,80},\s*", re.I)
@@ -659,6 +680,15 @@ def asking_part(question: str) -> str:
     """
     parts = [p for p in CLAUSE_BREAK.split(question.strip()) if p]
     asking = [p for p in parts if "?" in p or INTERROGATIVE.match(p)]
+    # "The EU's trade deficit with Korea was about €14 billion in 2008. How small had it become by 2017?": what
+    # "it" stands for is in the statement before (its years are not the question's).
+    if (
+        asking
+        and (at := parts.index(asking[0]))
+        and PRONOUN.search(asking[0])
+        and not FIRST_PERSON.match(parts[at - 1])
+    ):
+        asking = [YEAR.sub(" ", parts[at - 1]), *asking]
     return ASKER.sub("", " ".join(asking) if asking else question.strip(), count=1)
 
 
@@ -702,6 +732,7 @@ def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
     else:
         given = [m.group(1) or m.group(2) for m in PREMISE_CLAUSE.finditer(question)]
     stated = frozenset().union(*passage_terms) if passage_terms else frozenset()
+    stated |= frozenset(x for t in stated for x in SAME_SENSE.get(t, ()))
 
     def near(t: str) -> bool:  # "merging" (merg) is named by "merger": one stem starts the other
         return any(x[:4] == t[:4] and (x.startswith(t) or t.startswith(x)) for x in stated)
@@ -735,6 +766,19 @@ def ordinal_differs(question: str, answer: list[str]) -> bool:
         if same and n not in same:
             return True
     return False
+
+
+def direction_differs(question: str, answer: list[str], topic: frozenset[str]) -> bool:
+    """True when ``question`` says a quantity went one way (UP, DOWN) and the ``answer`` sentences naming it (holding
+    one of the ``topic`` terms) say only the other: "How much did the EU's trade deficit with Korea grow between
+    2008 and 2017?" against "EU trade deficits with Korea significantly reduced, from €14b in 2008 to only €0.2b"."""
+    asked = asking_part(question)
+    up, down = bool(UP.search(asked)), bool(DOWN.search(asked))
+    about = [text for text in answer if term_set(text) & topic]
+    if up == down or not about:
+        return False
+    said_up, said_down = any(UP.search(t) for t in about), any(DOWN.search(t) for t in about)
+    return (said_down and not said_up) if up else (said_up and not said_down)
 
 
 def _ordinal(word: str) -> int:
@@ -890,6 +934,15 @@ def extract(
         others = [c for c in subject if c.weight >= floor and f.head not in c.forms[0]]
         heads = {f.head} | SAME_HEAD.get(f.head, frozenset())
         attribute = float(not others or any(heads & ts and any(c.covered_by(ts) for c in others) for ts in kterms))
+        # A sector is given in brackets after the name: "Seongseo (mechatronics)", "Gumi (electronics)".
+        if not attribute and f.head in SECTOR_HEADS:
+            attribute = float(
+                any(
+                    any(c.covered_by(term_set(m.group(1))) for c in others)
+                    for text in texts
+                    for m in NAMED_SECTOR.finditer(text)
+                )
+            )
     # Names a count is within ("... located in Busan"), unless far commoner than the rest of the question.
     named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
     focus = focus_found(f, texts, kterms, topic, named)
@@ -968,6 +1021,7 @@ def extract(
         premise_stated(original or question, kterms)
         and not outcome_ahead(original or question, answer_texts, topic)
         and not ordinal_differs(original or question, answer_texts)
+        and not direction_differs(original or question, answer_texts, topic)
     )
     enumerated = float(listed(original or question, [c.sentence.text for c in chosen]))
     sem = best.sem

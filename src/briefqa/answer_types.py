@@ -43,7 +43,7 @@ class Wanted:
 MONEY_Q = re.compile(
     r"\bhow much (?:money|funding|budget)\b|\bhow much (?!of\b).*\b(?:cost|costs|charge|charges|pay|pays|spend|spent|"
     r"invest|invested|receive|receives|fund|funded)\b|\bwhat (?:is |was |are |were )?(?:the |its |their )?"
-    r"(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding)\b"
+    r"(?:[\w-]+['’]s )?(?:[\w-]+ ){0,2}?(?:budget|cost|fee|fees|price|rent|salary|funding|turnover|revenues?)\b"
     # "How much is the participation fee", "how much rent": the thing priced names money.
     r"|\bhow much\b(?! of\b)(?:\s+[\w-]+){0,5}?\s+(?:budget|cost|costs|fee|fees|price|prices|rent|salary|salaries|"
     r"wage|wages|tuition|money|funding|funds|financing)\b"
@@ -108,6 +108,8 @@ DAY = re.compile(
     r"|\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d\d\b"
 )
 MONTH_YEAR = re.compile(rf"\b{MONTH},? (?:19|20)\d\d\b")
+# "..., and by how much?": a difference, stated as a number.
+BY_HOW_MUCH_Q = re.compile(r"\bby how much\b", re.I)
 # "How long has the Chamber existed?": a length of time, stated as one or as the year it began ("since 2012").
 DURATION_Q = re.compile(r"^\s*how long (?:has|have|had|did|does|do|is|are|was|were|will)\b", re.I)
 SIZE_Q = re.compile(
@@ -349,6 +351,8 @@ def answer_type(question: str) -> Wanted | None:
         return Wanted("percentage", lambda text: bool(PERCENTAGE.search(text)))
     if RATE_Q.search(question):
         return Wanted("rate", lambda text: bool(RATE.search(text)))
+    if BY_HOW_MUCH_Q.search(question):
+        return Wanted("size", lambda text: bool(QUANTITY.search(text)))
     if DURATION_Q.search(question):
         return Wanted("duration", lambda text: bool(QUANTITY.search(text) or YEAR.search(text)))
     if SIZE_Q.search(question):

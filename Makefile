@@ -40,8 +40,8 @@ test: install lint
 	$(BIN)/pytest -q
 
 # The project set (tuned on, with the baseline), then the sets written blind to the system (README,
-# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind55 (each was measured blind once; rules were made after
-# reading the failures of blind2 ... blind50, and the coverage model is fitted on all sets up to blind50), then all
+# "Fresh questions"): eval/fresh.jsonl, blind2 ... blind65 (each was measured blind once; rules were made after
+# reading the failures of blind2 ... blind60, and the coverage model is fitted on all sets up to blind60), then all
 # of them together.
 eval: index
 	$(BIN)/briefqa eval eval/questions.jsonl --out reports/eval --baseline
@@ -100,6 +100,16 @@ eval: index
 	$(BIN)/briefqa eval eval/blind53.jsonl --out reports/eval-blind53
 	$(BIN)/briefqa eval eval/blind54.jsonl --out reports/eval-blind54
 	$(BIN)/briefqa eval eval/blind55.jsonl --out reports/eval-blind55
+	$(BIN)/briefqa eval eval/blind56.jsonl --out reports/eval-blind56
+	$(BIN)/briefqa eval eval/blind57.jsonl --out reports/eval-blind57
+	$(BIN)/briefqa eval eval/blind58.jsonl --out reports/eval-blind58
+	$(BIN)/briefqa eval eval/blind59.jsonl --out reports/eval-blind59
+	$(BIN)/briefqa eval eval/blind60.jsonl --out reports/eval-blind60
+	$(BIN)/briefqa eval eval/blind61.jsonl --out reports/eval-blind61
+	$(BIN)/briefqa eval eval/blind62.jsonl --out reports/eval-blind62
+	$(BIN)/briefqa eval eval/blind63.jsonl --out reports/eval-blind63
+	$(BIN)/briefqa eval eval/blind64.jsonl --out reports/eval-blind64
+	$(BIN)/briefqa eval eval/blind65.jsonl --out reports/eval-blind65
 	$(BIN)/python eval/all_sets.py
 
 bench: index

@@ -2,7 +2,7 @@
 """Metrics of each question set's `briefqa eval` run, and of all of them together.
 
 Usage: .venv/bin/python eval/all_sets.py [RESULTS.jsonl ...]
-Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind55), read from reports/.
+Without arguments: the runs of `make eval` (project set, fresh, blind2 to blind65), read from reports/.
 """
 
 from __future__ import annotations
@@ -71,6 +71,16 @@ DEFAULT = (
     "reports/eval-blind53",
     "reports/eval-blind54",
     "reports/eval-blind55",
+    "reports/eval-blind56",
+    "reports/eval-blind57",
+    "reports/eval-blind58",
+    "reports/eval-blind59",
+    "reports/eval-blind60",
+    "reports/eval-blind61",
+    "reports/eval-blind62",
+    "reports/eval-blind63",
+    "reports/eval-blind64",
+    "reports/eval-blind65",
 )
 
 

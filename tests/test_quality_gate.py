@@ -43,7 +43,7 @@ def test_the_project_question_set_stays_above_its_floors(assistant):
     assert not failed, "quality below the floors in eval/floors.json:\n" + "\n".join(failed) + "\nfailed:\n" + detail
 
 
-FRESH_SETS = ("fresh", *(f"blind{n}" for n in range(2, 56)))
+FRESH_SETS = ("fresh", *(f"blind{n}" for n in range(2, 66)))
 
 
 @pytest.mark.parametrize(

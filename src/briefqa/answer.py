@@ -98,7 +98,8 @@ VAGUE_HEAD = {
     "year", "years", "figure", "figures", "number", "detail", "details", "example", "examples",
     "kind", "kinds", "type", "types", "sort", "sorts", "one", "ones", "role", "roles", "way", "ways", "part",
     "parts", "change", "changes", "thing", "things", "name", "names", "value", "values", "numbers",
-    "size", "volume", "amount", "total", "scale", "magnitude", "level", "share", "percentage", "proportion", "envelope",
+    "size", "volume", "amount", "total", "scale", "magnitude", "level", "share",
+    "won", "dollars", "euros", "yen", "pounds", "percentage", "proportion", "envelope",
 }  # fmt: skip
 YEAR = re.compile(r"\b(19|20)\d\d\b")
 YEAR_SPAN = re.compile(r"\b(?:19|20)\d\d\s*[-–/]\s*(?:19|20)?\d\d\b")
@@ -125,6 +126,8 @@ CAUSE_Q = re.compile(
     r"how (?:does|do|did|would|can) [^?]{0,40}\b(?:account for|explain))\b",
     re.I,
 )
+# ... and for a count of things an event befell ("How many Mini Clusters were closed down after the evaluation?").
+COUNTED_EVENT = re.compile(r"\bhow many\b[^?]*\b(?:were|was|have been|had been|got|did)\b", re.I)
 # The same holds for an event a question takes as given in a clause ("Since KICOX and KIAT merged, ...") or asks
 # the date of ("When did the EU overtake China ...?").
 PREMISE_CLAUSE = re.compile(
@@ -148,7 +151,7 @@ EVENT = re.compile(
     r"overt[ao]\w*|surpass\w*|fall(?:s|en|ing)?|fell|declin\w*|decreas\w*|shr[iau]nk\w*|widen\w*|c[ao]me last|(?:ranked|rated|placed|finished) (?:last|bottom)|topp(?:ed|ing)|reduc\w*|le(?:ft|aves?|aving) out|largest|biggest|best|highest|lowest|smallest|fastest|"
     r"go(?:es|ne|ing)? down|went down|lift(?:s|ed|ing)?|t[ao]{2}k over|tak(?:e|es|en|ing) over|mov(?:e|ed|es|ing) (?:from|to)|"
     r"w(?:ou|i)nd(?:s|ing)? up|balloon\w*|cut(?:s|ting)?|soar\w*|plung\w*|slump\w*|bigger|wider|smaller|"
-    r"absorb\w*|climb\w*|switch\w*|lost|los(?:e|es|ing)|leading)\b",
+    r"absorb\w*|climb\w*|switch\w*|lost|los(?:e|es|ing)|leading|end(?:ed|s|ing)|shelv\w*|mov(?:e|ed|es|ing) (?:out|away))\b",
     re.I,
 )
 PARTICLES = frozenset(tokenize(["down out into over from to"])[0])
@@ -178,7 +181,7 @@ NAMED_SECTOR = re.compile(r"\b([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})\s*\((?![\d€
 # Which way a quantity moved: a question for how much something grew is not answered by a sentence saying it fell.
 UP = re.compile(
     r"\b(?:gr[eo]w(?:s|n|ing)?|r[io]s(?:e|es|en|ing)|increas(?:e|ed|es|ing)|climb\w*|expand\w*|widen\w*|soar\w*|"
-    r"jump\w*|balloon\w*|doubl\w*|tripl\w*|(?:go(?:es)?|went|gone) up)\b(?!-)",
+    r"jump\w*|balloon\w*|doubl\w*|tripl\w*|(?:go(?:es)?|went|gone) up|(?:dr[io]ve|driven|push(?:ed)?)\b[^?.]{0,60}?\bup)\b(?!-)",
     re.I,
 )
 DOWN = re.compile(
@@ -186,6 +189,19 @@ DOWN = re.compile(
     r"(?:go(?:es)?|went|gone) down)\b(?!-)",
     re.I,
 )
+# First of all, or lower down a ranking.
+TOP = re.compile(
+    r"\b(?:biggest|largest|number one|no\.\s?1|top (?:spot|place|position|rank)|world(?:['’]s)? leader|leading|"
+    r"best|highest)\b",
+    re.I,
+)
+NTH = re.compile(
+    r"\b(?:(\d{1,3})(?:st|nd|rd|th)|(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))\s+"
+    r"(?:largest|biggest|highest|richest|most|leading)\b|\branked\s+(\d{1,3})(?:st|nd|rd|th)\b",
+    re.I,
+)
+YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})\b", re.I)
+FIRST = re.compile(r"\b(?:the|its) (?:largest|biggest|highest|leading)\b|\branked\s+1st\b|\bnumber one\b", re.I)
 # An ordinal and the word it qualifies: "the second EU-Korea ...", "the 1st EU-Korea ...", "third largest".
 ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 ORDINAL_OF = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)}|\d{{1,2}}(?:st|nd|rd|th))\s+([\w-]+)", re.I)
@@ -619,12 +635,23 @@ def _counted(head: str, text: str, given: frozenset[str] = frozenset()) -> bool:
     return False
 
 
+# A thing named before, referred to by its kind: "the project", "the programme".
+DEFINITE = re.compile(
+    r"\bthe\s+(programmes?|programs?|projects?|polic(?:y|ies)|initiatives?|schemes?|agenc(?:y|ies)|committees?)\b", re.I
+)
+
+
+def _refers(text: str, refer: frozenset[str]) -> bool:
+    return any(term_set(m.group(1)) & refer for m in DEFINITE.finditer(text))
+
+
 def focus_found(
     f: Focus,
     texts: list[str],
     terms: list[frozenset[str]] | None = None,
     topic: frozenset[str] = frozenset(),
     named: list[Concept] | None = None,
+    refer: frozenset[str] = frozenset(),
 ) -> float:
     """Share of the question's focus items (a counted head noun, years) that the evidence sentences ``texts`` state.
 
@@ -633,14 +660,17 @@ def focus_found(
     ``terms`` are the sentences' stemmed terms, when already known. A year counts only in a sentence that
     also holds one of the ``topic`` terms (the question's subject words): "by 2020" in a sentence on another
     subject does not answer "Korea's GDP in 2020". A count counts only in a sentence that names one of the
-    ``named`` question words it is counted within (either form of an acronym).
+    ``named`` question words it is counted within (either form of an acronym), or that refers to it by one of the
+    ``refer`` stems after "the" ("The project is co-constructed between MOTIE and 14 cities and provinces" for the
+    National Innovation Cluster project; "in the first year of the programme" for the ICCP).
     """
     terms = terms or [frozenset(x) for x in tokenize(texts)]
     items = found = 0
     if f.head and not f.attribute:
         items += 1
         found += any(
-            _counted(f.head, text, f.given) and (not named or any(c.covered_by(ts) for c in named))
+            _counted(f.head, text, f.given)
+            and (not named or any(c.covered_by(ts) for c in named) or _refers(text, refer))
             for text, ts in zip(texts, terms, strict=True)
         )
     for y in f.years:
@@ -681,11 +711,13 @@ def asking_part(question: str) -> str:
     parts = [p for p in CLAUSE_BREAK.split(question.strip()) if p]
     asking = [p for p in parts if "?" in p or INTERROGATIVE.match(p)]
     # "The EU's trade deficit with Korea was about €14 billion in 2008. How small had it become by 2017?": what
-    # "it" stands for is in the statement before (its years are not the question's).
+    # "it" stands for is in the statement before (its years are not the question's), unless the question names
+    # something before it ("The FTA was applied provisionally first, but when was it ratified?").
     if (
         asking
         and (at := parts.index(asking[0]))
-        and PRONOUN.search(asking[0])
+        and (pronoun := PRONOUN.search(asking[0]))
+        and not ((name := NAME_WORD.search(asking[0])) and name.start() < pronoun.start())
         and not FIRST_PERSON.match(parts[at - 1])
     ):
         asking = [YEAR.sub(" ", parts[at - 1]), *asking]
@@ -727,8 +759,11 @@ def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
     as given in a clause (PREMISE_CLAUSE), that no sentence of the answer's passages (their stemmed terms) names."""
     told = told_before(question)
     question = asking_part(question)
+    counted = []  # "How many agencies were merged ...": the briefing's "merger of 6 agencies" names the event
     if CAUSE_Q.search(question) or WHEN_Q.search(question):
         given = [question]
+    elif COUNTED_EVENT.search(question):
+        given, counted = [], [question]
     else:
         given = [m.group(1) or m.group(2) for m in PREMISE_CLAUSE.finditer(question)]
     stated = frozenset().union(*passage_terms) if passage_terms else frozenset()
@@ -740,7 +775,7 @@ def premise_stated(question: str, passage_terms: list[frozenset[str]]) -> bool:
     # What the asker was told ("I heard the FTA was suspended. Why?", "The draft says KIAT was formed by merging
     # four agencies.") is their own wording of it: a word of the same stem names the event.
     return all(term_set(m.group()) - PARTICLES <= stated for text in given for m in EVENT.finditer(text)) and all(
-        near(t) for text in told for m in EVENT.finditer(text) for t in term_set(m.group()) - PARTICLES
+        near(t) for text in told + counted for m in EVENT.finditer(text) for t in term_set(m.group()) - PARTICLES
     )
 
 
@@ -762,6 +797,8 @@ def ordinal_differs(question: str, answer: list[str]) -> bool:
     texts = [(m, _ordinal(m.group(1))) for text in answer for m in ORDINAL_OF.finditer(text)]
     for q in ORDINAL_OF.finditer(asking_part(question)):
         n, thing = _ordinal(q.group(1)), term_set(q.group(2))
+        if not thing:  # "second in the world": the word after it names nothing
+            continue
         same = [k for m, k in texts if term_set(m.group(2)) == thing]
         if same and n not in same:
             return True
@@ -779,6 +816,27 @@ def direction_differs(question: str, answer: list[str], topic: frozenset[str]) -
         return False
     said_up, said_down = any(UP.search(t) for t in about), any(DOWN.search(t) for t in about)
     return (said_down and not said_up) if up else (said_up and not said_down)
+
+
+def rank_differs(question: str, answer: list[str], topic: frozenset[str]) -> bool:
+    """True when ``question`` asks or says that something is first (TOP: "the biggest", "number one") and the
+    ``answer`` sentences naming it (holding one of the ``topic`` terms) rank it lower (NTH: "third largest",
+    "ranked 12th") and never first: "Why is the EU Korea's biggest export market?" against "the EU being Korea's
+    third largest export destination after China, the US and Vietnam"."""
+    asked = asking_part(question)
+    # A claim, told or asked about ("Why is ...", "Is ..."), not a description asked for ("What are the biggest ...").
+    said = [*told_before(question), *([asked] if CAUSE_Q.search(asked) or YES_NO.match(asked) else [])]
+    about = [text for text in answer if term_set(text) & topic]
+    if not any(_first(text) for text in said) or not about:
+        return False
+    lower = any(int(m.group(1) or m.group(3) or 0) > 1 or m.group(2) for t in about for m in NTH.finditer(t))
+    return lower and not any(FIRST.search(t) for t in about)
+
+
+def _first(text: str) -> bool:
+    """Whether ``text`` says something is first: a TOP word not after an ordinal ("third largest", "second-biggest")."""
+    return any(not re.search(rf"\b(?:\d{{1,3}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS)})[\s-]+$", text[: m.start()], re.I)
+               for m in TOP.finditer(text))  # fmt: skip
 
 
 def _ordinal(word: str) -> int:
@@ -945,7 +1003,8 @@ def extract(
             )
     # Names a count is within ("... located in Busan"), unless far commoner than the rest of the question.
     named = [c for c in subject if c.weight >= floor and c.forms[0] & f.names]
-    focus = focus_found(f, texts, kterms, topic, named)
+    refer = frozenset(asked_terms) | frozenset(t for c in named for form in c.forms for t in form)
+    focus = focus_found(f, texts, kterms, topic, named, refer)
     # The count may open the next chunk ("KIAT is a government agency, created in 2009 ..." / "Gathering over 250
     # staff, ..."): the sentence after one of the answer's joins it when it counts the asked-for noun.
     if w.follow_count and f.head and not f.attribute and focus < 1.0 and len(chosen) < max_sentences:
@@ -960,7 +1019,7 @@ def extract(
                 chosen.insert(chosen.index(c) + 1, Chosen(sentences[j], c.score, c.passage_rank, j))
                 # It goes on from sentence c ("its responsibilities"): a name c gives counts for it too.
                 texts, kterms = texts + [sentences[j].text], kterms + [terms[j] | terms[c.k]]
-                focus = focus_found(f, texts, kterms, topic, named)
+                focus = focus_found(f, texts, kterms, topic, named, refer)
                 break
     # A question for a kind of value (money, a year, a person, a place ...; answer_types.py) whose answer states
     # none is not answered. (Taking instead the best sentence that states one, from twice as many passages, was
@@ -1022,6 +1081,7 @@ def extract(
         and not outcome_ahead(original or question, answer_texts, topic)
         and not ordinal_differs(original or question, answer_texts)
         and not direction_differs(original or question, answer_texts, topic)
+        and not rank_differs(original or question, answer_texts, topic)
     )
     enumerated = float(listed(original or question, [c.sentence.text for c in chosen]))
     sem = best.sem

@@ -48,7 +48,9 @@ MONEY_Q = re.compile(
     r"|\bhow much\b(?! of\b)(?:\s+[\w-]+){0,5}?\s+(?:budget|cost|costs|fee|fees|price|prices|rent|salary|salaries|"
     r"wage|wages|tuition|money|funding|funds|financing)\b"
     # A currency as the unit: "in euros", "in US dollars", "in KRW".
-    r"|\bin (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b|\bin (?-i:USD|EUR|KRW)\b",
+    r"|\bin (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b|\bin (?:USD|EUR|KRW)\b"
+    # "How many won did MOTIE spend", "how many dollars of subsidy": a currency counted is money.
+    r"|\bhow many (?:(?:US|U\.S\.|American|Korean) )?(?:dollars|euros|won|yen|pounds)\b",
     re.I,
 )
 # "How big is the total budget": the size of an amount of money; "what was Korea's GDP" is one too (not its growth).
@@ -316,7 +318,7 @@ INTERROGATIVE_WORD = re.compile(
 FRAGMENT_KINDS = (
     (re.compile(r"\b(?:budget|cost|costs|fee|fees|price|funding|investment)\b", re.I), "how much funding"),
     (re.compile(r"\b(?:date|deadline)\b", re.I), "what date"),
-    (re.compile(r"\b(?:year|when)\b", re.I), "in which year"),
+    (re.compile(r"(?<!\bper )(?<!\ba )(?<!\beach )(?<!\bevery )\b(?:year|when)\b", re.I), "in which year"),
     (re.compile(r"\b(?:venue|location|where)\b", re.I), "where is it held"),
     (re.compile(r"\bnumber of\b", re.I), "how many"),
     (re.compile(r"\b(?:growth|share|percentage|rate)\b", re.I), "what percentage"),

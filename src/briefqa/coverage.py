@@ -78,7 +78,7 @@ class CoverageModel:
     trained_on: list[str]
     c: float
     quantile: float
-    memory: np.ndarray  # the labelled questions' vectors (float16), one row each
+    memory: np.ndarray  # the labelled questions' vectors (float16 values, held as float32), one row each
     labels: np.ndarray  # whether the corpus answers each of them
     k: int = NEIGHBOURS
 
@@ -126,7 +126,8 @@ def load(path: Path) -> CoverageModel:
         d = json.loads(Path(path).read_text(encoding="utf-8"))
         nb = d["neighbours"]
         rows, dim = (int(v) for v in nb["shape"])
-        memory = np.frombuffer(base64.b64decode(nb["float16"]), dtype="<f2").reshape(rows, dim)
+        # Kept as float32 in memory: converting on every question would cost more than the search.
+        memory = np.frombuffer(base64.b64decode(nb["float16"]), dtype="<f2").reshape(rows, dim).astype(np.float32)
         labels = np.asarray(nb["labels"], dtype=np.float64)
         if len(labels) != rows or rows < 1:
             raise ValueError("'neighbours' must hold one label for each labelled question's vector")
@@ -175,7 +176,7 @@ def fit(
     covered = np.asarray(covered, dtype=bool)
     if covered.all() or not covered.any():
         raise ValueError("Fitting needs both answerable and unanswerable questions.")
-    memory = np.asarray(X[:, HEAD:], dtype="<f2")
+    memory = np.asarray(X[:, HEAD:], dtype="<f2").astype(np.float32)  # the values saved as float16
     model = CoverageModel(
         bias=0.0,
         coef=np.zeros(X.shape[1] + 1),

@@ -189,6 +189,7 @@ DOWN = re.compile(
     r"(?:go(?:es)?|went|gone) down)\b(?!-)",
     re.I,
 )
+ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 # First of all, or lower down a ranking.
 TOP = re.compile(
     r"\b(?:biggest|largest|number one|no\.\s?1|top (?:spot|place|position|rank)|world(?:['’]s)? leader|leading|"
@@ -196,14 +197,14 @@ TOP = re.compile(
     re.I,
 )
 NTH = re.compile(
-    r"\b(?:(\d{1,3})(?:st|nd|rd|th)|(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth))\s+"
+    rf"\b(?:(\d{{1,3}})(?:st|nd|rd|th)|({'|'.join(ORDINAL_WORDS[1:])}))\s+"
     r"(?:largest|biggest|highest|richest|most|leading)\b|\branked\s+(\d{1,3})(?:st|nd|rd|th)\b",
     re.I,
 )
+AFTER_ORDINAL = re.compile(rf"\b(?:\d{{1,3}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS)})[\s-]+$", re.I)
 YES_NO = re.compile(rf"^\W*(?:{AUXILIARIES})\b", re.I)
 FIRST = re.compile(r"\b(?:the|its) (?:largest|biggest|highest|leading)\b|\branked\s+1st\b|\bnumber one\b", re.I)
 # An ordinal and the word it qualifies: "the second EU-Korea ...", "the 1st EU-Korea ...", "third largest".
-ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
 ORDINAL_OF = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)}|\d{{1,2}}(?:st|nd|rd|th))\s+([\w-]+)", re.I)
 # A question for a given number of things by name ("Which 14 cities and provinces take part?", "What were the five
 # strategies?") is not answered by a sentence that only states their number ("co-constructed between MOTIE and 14
@@ -835,8 +836,7 @@ def rank_differs(question: str, answer: list[str], topic: frozenset[str]) -> boo
 
 def _first(text: str) -> bool:
     """Whether ``text`` says something is first: a TOP word not after an ordinal ("third largest", "second-biggest")."""
-    return any(not re.search(rf"\b(?:\d{{1,3}}(?:st|nd|rd|th)|{'|'.join(ORDINAL_WORDS)})[\s-]+$", text[: m.start()], re.I)
-               for m in TOP.finditer(text))  # fmt: skip
+    return any(not AFTER_ORDINAL.search(text[: m.start()]) for m in TOP.finditer(text))
 
 
 def _ordinal(word: str) -> int:
